@@ -1,0 +1,75 @@
+# One CMake target per architectural part, with explicit one-way links.
+#
+#   kiosktwin_add_part(<name> DIR <dir> [SOURCES ...] [PARTS <lower parts>...]
+#                      [LIBS <third-party targets>...] [INTERFACE])
+#
+# creates the library target kiosktwin_<name> (alias kiosktwin::<name>) whose
+# public headers live in <dir>/include/kiosktwin/<name>/. A part may include
+# only its own headers and those of the parts it names in PARTS (transitively).
+# The compiler enforces that through include directories; the `layering` test
+# (tools/check_layers.cmake) enforces it on the source text as well, together
+# with the rules on which parts may touch SFML/ImGui, Asio, SQLite and the
+# wall clock.
+
+set_property(GLOBAL PROPERTY KIOSKTWIN_PARTS "")
+
+function(kiosktwin_target_defaults target)
+  if(MSVC)
+    return()
+  endif()
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+                                           -Wnon-virtual-dtor -Wimplicit-fallthrough)
+  if(KIOSKTWIN_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(KIOSKTWIN_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(kiosktwin_add_part name)
+  cmake_parse_arguments(P "INTERFACE" "DIR" "SOURCES;PARTS;LIBS" ${ARGN})
+  if(NOT P_DIR)
+    message(FATAL_ERROR "kiosktwin_add_part(${name}): DIR is required")
+  endif()
+  set(target kiosktwin_${name})
+  set(allowed ${name})
+  foreach(dep IN LISTS P_PARTS)
+    get_property(dep_allowed GLOBAL PROPERTY KIOSKTWIN_PART_ALLOWED_${dep})
+    if(NOT dep_allowed)
+      message(FATAL_ERROR "part ${name} names ${dep}, which is not (yet) defined: parts must be added bottom-up")
+    endif()
+    list(APPEND allowed ${dep_allowed})
+  endforeach()
+  list(REMOVE_DUPLICATES allowed)
+  set_property(GLOBAL PROPERTY KIOSKTWIN_PART_ALLOWED_${name} "${allowed}")
+  set_property(GLOBAL APPEND PROPERTY KIOSKTWIN_PARTS "${name}")
+  set_property(GLOBAL PROPERTY KIOSKTWIN_PART_DIR_${name} "${P_DIR}")
+
+  list(TRANSFORM P_PARTS PREPEND kiosktwin_ OUTPUT_VARIABLE part_targets)
+  if(P_INTERFACE OR NOT P_SOURCES)
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR}/${P_DIR}/include)
+    target_link_libraries(${target} INTERFACE ${part_targets} ${P_LIBS})
+  else()
+    add_library(${target} STATIC ${P_SOURCES})
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/${P_DIR}/include)
+    target_link_libraries(${target} PUBLIC ${part_targets} ${P_LIBS})
+    kiosktwin_target_defaults(${target})
+  endif()
+  add_library(kiosktwin::${name} ALIAS ${target})
+endfunction()
+
+# Writes build/layers.txt: one line per part, "<name>|<dir>|<allowed;parts>".
+function(kiosktwin_write_layer_manifest)
+  get_property(parts GLOBAL PROPERTY KIOSKTWIN_PARTS)
+  set(text "")
+  foreach(p IN LISTS parts)
+    get_property(dir GLOBAL PROPERTY KIOSKTWIN_PART_DIR_${p})
+    get_property(allowed GLOBAL PROPERTY KIOSKTWIN_PART_ALLOWED_${p})
+    string(APPEND text "${p}|${dir}|${allowed}\n")
+  endforeach()
+  file(WRITE ${CMAKE_BINARY_DIR}/layers.txt "${text}")
+endfunction()

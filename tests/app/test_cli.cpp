@@ -1,0 +1,174 @@
+// The kiosktwin program end to end: --help everywhere, --json as one object,
+// exit codes, validation messages, reproducible runs, and the scenario library.
+#include "run_command.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+using namespace kiosktwin::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string k_src = KIOSKTWIN_SOURCE_DIR;
+const std::string k_bin = std::string(KIOSKTWIN_BIN_DIR) + "/kiosktwin";
+
+CommandResult kt(const std::string& args) { return run_command("'" + k_bin + "' " + args, k_src); }
+
+json parse_one_object(const std::string& out) {
+    // --json prints exactly one JSON object (and a newline) on stdout.
+    REQUIRE(!out.empty());
+    REQUIRE(out.back() == '\n');
+    REQUIRE(out.find('\n') == out.size() - 1);
+    json j = json::parse(out);
+    REQUIRE(j.is_object());
+    return j;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    const auto path = std::filesystem::temp_directory_path() / ("kiosktwin-" + name);
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("kiosktwin and every verb answer --help with exit 0", "[cli]") {
+    const auto top = kt("--help");
+    CHECK(top.exit_code == 0);
+    for (const char* verb : {"run", "validate", "bench"}) CHECK(top.out.find(verb) != std::string::npos);
+    for (const char* verb : {"run", "validate", "bench", "bench mmc"}) {
+        INFO(verb);
+        const auto r = kt(std::string(verb) + " --help");
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("--help") != std::string::npos);
+    }
+    // run --help lists the scenario knobs from their one declaration.
+    const auto run = kt("run --help");
+    CHECK(run.out.find("/hall/kiosks") != std::string::npos);
+    CHECK(run.out.find("Self-service kiosks in the hall [kiosks]") != std::string::npos);
+    CHECK(kt("--version").out.find("0.1.0") != std::string::npos);
+}
+
+TEST_CASE("usage errors exit 2 with a message", "[cli]") {
+    const auto none = kt("");
+    CHECK(none.exit_code == 2);
+    const auto unknown = kt("frobnicate");
+    CHECK(unknown.exit_code == 2);
+    CHECK_FALSE(unknown.err.empty());
+    CHECK(kt("run").exit_code == 2);  // the scenario is required
+    CHECK(kt("bench mmc --servers 0").exit_code == 2);
+    CHECK(kt("bench mmc --arrival-rate 2 --service-rate 0.25 --servers 4").exit_code == 2);  // unstable
+}
+
+TEST_CASE("validate accepts the default scenario and names the path of every problem", "[cli]") {
+    const auto ok = kt("validate scenarios/default.json");
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.find("valid scenario \"default\"") != std::string::npos);
+
+    const std::string bad = write_temp("bad.json", R"({"hall": {"kiosks": 0}, "service": {"mean_min": "six"}})");
+    const auto r = kt("validate '" + bad + "'");
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("/hall/kiosks: expected an integer from 1 to 10000") != std::string::npos);
+    CHECK(r.err.find("/service/mean_min: expected a number > 0") != std::string::npos);
+
+    const auto j = parse_one_object(kt("validate '" + bad + "' --json").out);
+    CHECK(j["valid"] == false);
+    CHECK(j["problems"].size() == 2);
+    CHECK(j["problems"][0]["path"] == "/hall/kiosks");
+
+    const auto missing = kt("validate /nonexistent/scenario.json");
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err.find("cannot open /nonexistent/scenario.json") != std::string::npos);
+
+    const std::string broken = write_temp("broken.json", "{\n  \"hall\": {\n    \"kiosks\": 4,\n  }\n}\n");
+    const auto syn = kt("validate '" + broken + "'");
+    CHECK(syn.exit_code == 1);
+    CHECK(syn.err.find("line 4, column 3") != std::string::npos);
+}
+
+TEST_CASE("run with --json prints one object with seed, hash and metrics with CIs", "[cli]") {
+    const auto r = kt("run scenarios/default.json --replications 5 --json");
+    REQUIRE(r.exit_code == 0);
+    const json j = parse_one_object(r.out);
+    CHECK(j["seed"] == 20260601);
+    CHECK(j["replications"] == 5);
+    CHECK(j["scenario"]["sha256"].get<std::string>().size() == 64);
+    CHECK(j["scenario"]["effective"]["hall"]["kiosks"] == 4);
+    const json& m = j["results"]["metrics"];
+    for (const char* key : {"wait_mean_min", "wait_p90_min", "wait_p95_min", "utilisation_pct", "served_per_day",
+                            "reneged_pct", "balked_pct"}) {
+        INFO(key);
+        REQUIRE(m.contains(key));
+        CHECK(m[key]["ci95"].size() == 2);
+        CHECK(m[key]["ci95"][0].get<double>() <= m[key]["mean"].get<double>());
+    }
+    CHECK(j["results"]["replications"].size() == 5);
+}
+
+TEST_CASE("the same scenario and seed give byte-identical JSON, whatever the threads", "[cli][determinism]") {
+    const auto a = kt("run scenarios/default.json --json --jobs 1");
+    const auto b = kt("run scenarios/default.json --json --jobs 2");
+    REQUIRE(a.exit_code == 0);
+    CHECK(a.out == b.out);
+    const auto c = kt("run scenarios/default.json --json --seed 7");
+    CHECK(c.out != a.out);
+    CHECK(parse_one_object(c.out)["seed"] == 7);
+}
+
+TEST_CASE("overrides change the scenario, are validated and change its hash", "[cli]") {
+    const json base = parse_one_object(kt("run scenarios/default.json --replications 2 --json").out);
+    const json six = parse_one_object(kt("run scenarios/default.json --replications 2 --set hall.kiosks=6 --json").out);
+    CHECK(six["scenario"]["effective"]["hall"]["kiosks"] == 6);
+    CHECK(six["scenario"]["sha256"] != base["scenario"]["sha256"]);
+    CHECK(six["results"]["metrics"]["utilisation_pct"]["mean"].get<double>() <
+          base["results"]["metrics"]["utilisation_pct"]["mean"].get<double>());
+    const auto bad = kt("run scenarios/default.json --set hall.kiosks=-3");
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("/hall/kiosks: expected an integer") != std::string::npos);
+}
+
+TEST_CASE("run writes the result to --out and stays quiet on a pipe", "[cli]") {
+    const auto out = std::filesystem::temp_directory_path() / "kiosktwin-run.json";
+    std::filesystem::remove(out);
+    const auto r = kt("run scenarios/default.json --replications 3 --out '" + out.string() + "'");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Wait, 95th percentile (served)") != std::string::npos);
+    CHECK(r.err.empty());  // no progress bar when stderr is not a terminal
+    const json j = json::parse(slurp(out.string()));
+    CHECK(j["replications"] == 3);
+}
+
+TEST_CASE("bench mmc prints its figures, and one JSON object with --json", "[cli][bench]") {
+    const auto r = kt("bench mmc --customers 50000 --seed 3 --json");
+    REQUIRE(r.exit_code == 0);
+    const json j = parse_one_object(r.out);
+    for (const char* key : {"customers_per_s", "events_per_s", "peak_rss_mb", "wq", "wq_erlang_c"}) {
+        INFO(key);
+        REQUIRE(j.contains(key));
+        CHECK(j[key].get<double>() > 0);
+    }
+    CHECK(j["wq_erlang_c"].get<double>() == Approx(7.8775).epsilon(1e-4));
+    const auto text = kt("bench mmc --customers 20000");
+    CHECK(text.exit_code == 0);
+    CHECK(text.out.find("customers/s") != std::string::npos);
+}
+
+TEST_CASE("every scenario in the library validates and runs", "[scenarios]") {
+    // ns-3's examples-to-run: a scenario file is a test too.
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(k_src + "/scenarios")) {
+        if (e.path().extension() != ".json") continue;
+        ++n;
+        const std::string file = std::filesystem::relative(e.path(), k_src).string();
+        INFO(file);
+        CHECK(kt("validate " + file).exit_code == 0);
+        const auto r = kt("run " + file + " --replications 2 --json");
+        CHECK(r.exit_code == 0);
+        CHECK(parse_one_object(r.out)["results"]["metrics"]["served_per_day"]["mean"].get<double>() > 0);
+    }
+    CHECK(n >= 1);
+}

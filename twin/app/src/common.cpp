@@ -1,0 +1,79 @@
+#include "common.hpp"
+
+#include <openssl/evp.h>
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+namespace kiosktwin::app {
+
+std::string sha256_hex(const std::string& text) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    std::string hex;
+    hex.reserve(len * 2);
+    for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+    return hex;
+}
+
+LoadedScenario load_scenario(const std::string& file, const std::vector<std::string>& overrides) {
+    LoadedScenario out;
+    out.file = file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        out.problems.push_back({"", "cannot open " + file});
+        return out;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json doc;
+    if (auto p = world::parse_json(ss.str(), doc)) {
+        out.problems.push_back(*p);
+        return out;
+    }
+    for (const std::string& o : overrides) {
+        if (!doc.is_object()) break;
+        if (auto p = world::apply_override(doc, o)) out.problems.push_back(*p);
+    }
+    if (!out.problems.empty()) return out;
+    world::HallLoad load = world::load_hall_scenario(doc);
+    out.problems = std::move(load.validated.problems);
+    if (load.scenario) {
+        out.effective = std::move(load.validated.effective);
+        out.sha256 = sha256_hex(out.effective.dump());
+        out.scenario = std::move(load.scenario);
+    }
+    return out;
+}
+
+bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }
+
+Progress::Progress(std::string what, bool enabled) : m_what(std::move(what)), m_enabled(enabled) {}
+
+Progress::~Progress() { finish(); }
+
+void Progress::finish() {
+    if (m_drawn) std::fputs("\r\033[K", stderr);
+    m_drawn = false;
+}
+
+void Progress::update(std::size_t done, std::size_t total) {
+    if (!m_enabled || total == 0) return;
+    constexpr int width = 30;
+    const int filled = static_cast<int>(width * done / total);
+    fmt::print(stderr, "\r{} [{}{}] {}/{}", m_what, std::string(static_cast<std::size_t>(filled), '#'),
+               std::string(static_cast<std::size_t>(width - filled), '.'), done, total);
+    std::fflush(stderr);
+    m_drawn = true;
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump() << '\n'; }
+
+}  // namespace kiosktwin::app

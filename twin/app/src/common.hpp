@@ -1,0 +1,68 @@
+// What the kiosktwin verbs share: loading scenarios, hashing them, progress
+// on a terminal, and the output conventions (--json prints one object).
+#pragma once
+
+#include <kiosktwin/world/hall.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosktwin::app {
+
+/// Exit codes of every verb.
+enum Exit : int {
+    exit_ok = 0,
+    exit_invalid = 1,  ///< the input (a scenario) is invalid
+    exit_usage = 2,    ///< bad command line
+    exit_failure = 3,  ///< something went wrong while running
+};
+
+/// A scenario file read, overridden and validated.
+struct LoadedScenario {
+    std::string file;
+    nlohmann::json effective;  ///< every knob's value (valid documents only)
+    std::string sha256;        ///< of the canonical effective JSON
+    std::optional<world::HallScenario> scenario;
+    std::vector<world::Problem> problems;
+};
+
+/// Reads `file`, applies `overrides` ("hall.kiosks=6"), validates. Never
+/// throws for bad input: every problem is in the result.
+LoadedScenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
+
+/// Lower-case hex SHA-256 of `text`.
+std::string sha256_hex(const std::string& text);
+
+/// A progress bar on stderr, shown only when stderr is a terminal.
+class Progress {
+public:
+    Progress(std::string what, bool enabled);
+    ~Progress();
+    void update(std::size_t done, std::size_t total);
+    /// Clears the bar (also done by the destructor).
+    void finish();
+
+private:
+    std::string m_what;
+    bool m_enabled;
+    bool m_drawn = false;
+};
+
+/// True if stderr is a terminal.
+bool stderr_is_tty();
+
+/// Prints a JSON object on stdout as one line followed by a newline.
+void print_json(const nlohmann::json& j);
+
+/// Registers the verbs.
+void add_run_command(CLI::App& app, int& exit_code);
+void add_validate_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
+
+}  // namespace kiosktwin::app
