@@ -172,3 +172,13 @@ TEST_CASE("every scenario in the library validates and runs", "[scenarios]") {
     }
     CHECK(n >= 1);
 }
+
+TEST_CASE("a run shows progress on a terminal", "[cli]") {
+    // script(1) (Debian's essential bsdutils) gives the program a pseudo-terminal.
+    const auto r = run_command("script -qfec \"'" + k_bin + "' run scenarios/default.json --replications 4 --jobs 1\" /dev/null",
+                               k_src);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("default (seed 20260601) [") != std::string::npos);
+    CHECK(r.out.find("4/4") != std::string::npos);
+    CHECK(r.out.find("Kiosk utilisation") != std::string::npos);
+}

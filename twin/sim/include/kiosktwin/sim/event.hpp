@@ -22,13 +22,6 @@ namespace kiosktwin::sim {
 
 namespace detail {
 
-/// A WaitNode that wakes one waiting frame.
-struct WakeNode : WaitNode {
-    WakeNode() noexcept : WaitNode(&notify_fn) {}
-    static void notify_fn(WaitNode& n) noexcept { static_cast<WakeNode&>(n).promise->wake_now(); }
-    PromiseBase* promise = nullptr;
-};
-
 template <class T>
 struct EventStorage {
     std::optional<T> value;
@@ -72,29 +65,17 @@ public:
         if constexpr (!std::is_void_v<T>) return static_cast<const T&>(*this->value);
     }
 
-    class Awaiter : public WaitBase {
+    class Awaiter : public detail::TriggerWait {
     public:
-        explicit Awaiter(const Event& e) noexcept : WaitBase(&cancel), m_event(e) {}
-        bool await_ready() const noexcept { return m_event.triggered(); }
-        template <class P>
-        bool await_suspend(std::coroutine_handle<P> h) noexcept {
-            static_assert(std::is_base_of_v<PromiseBase, P>, "co_await an Event inside a sim::Process");
-            m_node.promise = &h.promise();
-            if (!m_node.promise->begin_wait(*this)) return false;
-            const_cast<Event&>(m_event).add_waiter(m_node);
-            return true;
-        }
-        auto await_resume() const {
-            const_cast<detail::WakeNode&>(m_node).unlink();
-            if (m_node.promise != nullptr) m_node.promise->end_wait();
+        explicit Awaiter(const Event& e) noexcept : TriggerWait(e), m_event(e) {}
+        auto await_resume() {
+            finish();
             if constexpr (std::is_void_v<T>) m_event.get();
             else return T(m_event.get());
         }
 
     private:
-        static void cancel(WaitBase& w) noexcept { static_cast<Awaiter&>(w).m_node.unlink(); }
         const Event& m_event;
-        detail::WakeNode m_node;
     };
     /// co_await event: waits until it fires; yields a copy of its value.
     Awaiter operator co_await() const& noexcept { return Awaiter{*this}; }

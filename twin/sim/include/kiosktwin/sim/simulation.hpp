@@ -331,6 +331,42 @@ inline void PromiseBase::resume_frame(EventNode& n) {
 }
 
 namespace detail {
+
+/// The common half of every awaiter that waits for one Trigger (an Event,
+/// a process's completion): suspend unless it has fired, wake when it does,
+/// leave its waiter list when interrupted or destroyed.
+class TriggerWait : public WaitBase {
+public:
+    explicit TriggerWait(const Trigger& t) noexcept : WaitBase(&cancel), m_trigger(const_cast<Trigger&>(t)) {}
+    TriggerWait(const TriggerWait&) = delete;
+    bool await_ready() const noexcept { return m_trigger.triggered(); }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+        static_assert(std::is_base_of_v<PromiseBase, P>, "co_await inside a sim::Process");
+        m_node.promise = &h.promise();
+        if (!m_node.promise->begin_wait(*this)) return false;
+        m_trigger.add_waiter(m_node);
+        return true;
+    }
+
+protected:
+    /// For await_resume: stops waiting and delivers a pending interrupt.
+    void finish() {
+        m_node.unlink();
+        if (m_node.promise != nullptr) m_node.promise->end_wait();
+    }
+
+private:
+    struct Node : WaitNode {
+        Node() noexcept : WaitNode(&notify_fn) {}
+        static void notify_fn(WaitNode& n) noexcept { static_cast<Node&>(n).promise->wake_now(); }
+        PromiseBase* promise = nullptr;
+    };
+    static void cancel(WaitBase& w) noexcept { static_cast<TriggerWait&>(w).m_node.unlink(); }
+    Trigger& m_trigger;
+    Node m_node;
+};
+
 template <class T>
 class PromiseValue {
 public:
@@ -491,33 +527,16 @@ public:
     /// The process's completion, to wait for it in any_of / all_of.
     Trigger& completion() const noexcept { return m_p->m_root_state; }
 
-    class JoinAwaiter : public WaitBase {
+    class JoinAwaiter : public detail::TriggerWait {
     public:
-        explicit JoinAwaiter(const ProcessHandle& h) noexcept : WaitBase(&cancel), m_h(h) {}
-        bool await_ready() const noexcept { return m_h.done(); }
-        template <class P>
-        bool await_suspend(std::coroutine_handle<P> h) noexcept {
-            static_assert(std::is_base_of_v<PromiseBase, P>, "co_await a handle inside a sim::Process");
-            m_waiter.m_promise = &h.promise();
-            if (!m_waiter.m_promise->begin_wait(*this)) return false;
-            m_h.completion().add_waiter(m_waiter);
-            return true;
-        }
+        explicit JoinAwaiter(const ProcessHandle& h) noexcept : TriggerWait(h.completion()), m_h(h) {}
         T await_resume() {
-            m_waiter.unlink();
-            if (m_waiter.m_promise) m_waiter.m_promise->end_wait();
+            finish();
             return m_h.result();
         }
 
     private:
-        struct Waiter : WaitNode {
-            Waiter() noexcept : WaitNode(&notify_fn) {}
-            static void notify_fn(WaitNode& n) noexcept { static_cast<Waiter&>(n).m_promise->wake_now(); }
-            PromiseBase* m_promise = nullptr;
-        };
-        static void cancel(WaitBase& w) noexcept { static_cast<JoinAwaiter&>(w).m_waiter.unlink(); }
         const ProcessHandle& m_h;
-        Waiter m_waiter;
     };
     /// co_await handle: waits for the process to end; returns its result.
     JoinAwaiter operator co_await() const& noexcept { return JoinAwaiter{*this}; }
