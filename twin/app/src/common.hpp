@@ -64,5 +64,6 @@ void print_json(const nlohmann::json& j);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
 
 }  // namespace kiosktwin::app

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     int exit_code = exit_ok;
     add_run_command(app, exit_code);
     add_validate_command(app, exit_code);
+    add_serve_command(app, exit_code);
     add_bench_command(app, exit_code);
 
     try {

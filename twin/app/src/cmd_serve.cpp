@@ -1,0 +1,167 @@
+// kiosktwin serve [BENCH.json] — hosts whole kiosks' device sets live, on
+// real ports and pseudo-terminals, for a developer's kiosk program.
+#include "common.hpp"
+
+#include <kiosktwin/devices/bench.hpp>
+#include <kiosktwin/devices/trace.hpp>
+#include <kiosktwin/host/live_host.hpp>
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+namespace kiosktwin::app {
+namespace {
+
+struct ServeOptions {
+    std::string file = "scenarios/bench-default.json";
+    std::optional<int> port_base;
+    std::optional<int> kiosks;
+    std::optional<std::uint64_t> seed;
+    std::string run_dir = "run";
+    std::string bind = "127.0.0.1";
+    std::string trace_file;
+    double duration_s = 0;
+    bool json = false;
+    bool quiet = false;
+};
+
+void print_endpoints(const nlohmann::json& ep) {
+    fmt::print("KioskTwin {} — live bench; Ctrl-C stops it and removes the pty links\n", KIOSKTWIN_VERSION);
+    if (ep.contains("control")) fmt::print("  control API   {}\n", ep["control"].get<std::string>());
+    for (const auto& k : ep["kiosks"]) {
+        fmt::print("  {}\n", k["id"].get<std::string>());
+        for (const auto& e : k["endpoints"]) {
+            if (e.contains("device")) {
+                std::string where = e["address"].get<std::string>();
+                if (e.contains("pty")) where += fmt::format(" -> {} ({} baud)", e["pty"].get<std::string>(), e["baud"].get<int>());
+                fmt::print("    {:<22} {:<20} {}\n", e["device"].get<std::string>(), e["protocol"].get<std::string>(), where);
+            } else {
+                fmt::print("    {:<22} {:<20} {}\n", e["service"].get<std::string>(), e["protocol"].get<std::string>(),
+                           e["address"].get<std::string>());
+                for (const auto& d : e["devices"])
+                    fmt::print("      {:<20} {}{}\n", d["device"].get<std::string>(), e["address"].get<std::string>(),
+                               d["path"].get<std::string>());
+            }
+        }
+    }
+    fmt::print("  endpoints file {}/endpoints.json\n", ep["run_dir"].get<std::string>());
+    std::fflush(stdout);
+}
+
+int serve(const ServeOptions& o) {
+    std::ifstream in(o.file, std::ios::binary);
+    if (!in) {
+        fmt::print(stderr, "{}: cannot open the bench file\n", o.file);
+        return exit_invalid;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json doc;
+    if (auto p = world::parse_json(ss.str(), doc)) {
+        fmt::print(stderr, "{}: {}\n", o.file, p->to_string());
+        return exit_invalid;
+    }
+    devices::BenchSpec bench;
+    try {
+        bench = devices::BenchSpec::from_json(doc);
+    } catch (const devices::BenchError& e) {
+        for (const auto& p : e.problems()) fmt::print(stderr, "{}: {}\n", o.file, p);
+        return exit_invalid;
+    }
+    if (o.kiosks) bench = bench.with_kiosks(*o.kiosks);
+    if (o.port_base) bench.port_base = static_cast<std::uint16_t>(*o.port_base);
+    if (o.seed) bench.seed = *o.seed;
+
+    devices::DeviceSet set(bench);
+    devices::MemoryTrace memory;
+    devices::TeeTrace tee;
+    tee.add(&memory);
+    std::ofstream trace_out;
+    std::unique_ptr<devices::JsonLinesTrace> jsonl;
+    if (!o.trace_file.empty()) {
+        trace_out.open(o.trace_file, std::ios::binary | std::ios::trunc);
+        if (!trace_out) {
+            fmt::print(stderr, "cannot write the trace file {}\n", o.trace_file);
+            return exit_failure;
+        }
+        jsonl = std::make_unique<devices::JsonLinesTrace>(trace_out);
+        tee.add(jsonl.get());
+    }
+
+    host::HostOptions ho;
+    ho.run_dir = o.run_dir;
+    ho.bind_address = o.bind;
+    ho.trace = &memory;
+    if (jsonl) ho.trace = &tee;
+    if (!o.quiet) ho.log = [](const std::string& s) { fmt::print(stderr, "serve: {}\n", s); };
+    host::LiveHost live(ho);
+    // HTTP devices of one kiosk share a port per service (ipp, local_service).
+    std::map<std::pair<std::string, std::string>, std::pair<std::uint16_t, std::vector<devices::HttpDevice*>>> http;
+    for (auto& e : set.entries()) {
+        switch (e.kind->transport) {
+        case devices::Transport::serial:
+            live.add_serial(dynamic_cast<devices::StreamDevice&>(*e.device), e.kiosk);
+            break;
+        case devices::Transport::tcp:
+            live.add_tcp(dynamic_cast<devices::StreamDevice&>(*e.device), e.kiosk,
+                         e.spec.port.value_or(bench.default_port(e.kiosk_index, *e.kind)));
+            break;
+        case devices::Transport::http: {
+            auto& slot = http[{e.kiosk, e.kind->service}];
+            if (slot.second.empty()) slot.first = e.spec.port.value_or(bench.default_port(e.kiosk_index, *e.kind));
+            slot.second.push_back(&dynamic_cast<devices::HttpDevice&>(*e.device));
+            break;
+        }
+        }
+    }
+    for (auto& [key, v] : http) live.add_http(key.first, key.second, v.first, v.second);
+    live.add_control(bench.control_port());
+    try {
+        live.start();
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "kiosktwin serve: {} (another bench running? try --port-base)\n", e.what());
+        return exit_failure;
+    }
+    const nlohmann::json ep = live.endpoints();
+    if (o.json) {
+        print_json(ep);
+        std::cout.flush();
+    } else {
+        print_endpoints(ep);
+    }
+    if (o.duration_s > 0) live.run_for(std::chrono::milliseconds(static_cast<std::int64_t>(o.duration_s * 1000)));
+    else live.run();
+    live.cleanup();
+    if (!o.quiet) fmt::print(stderr, "serve: stopped; {} exchanges recorded\n", memory.records().size());
+    return exit_ok;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+    auto o = std::make_shared<ServeOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "serve", "Host kiosks' emulated devices live: ID-card reader and QR scanner on pseudo-terminals, receipt "
+                 "printer on raw TCP, A4 printer over IPP, cameras on a local HTTP service, and a control API");
+    cmd->add_option("bench", o->file, "Bench file (JSON)")->capture_default_str();
+    cmd->add_option("--port-base", o->port_base,
+                    "Move every port: the control API on N, kiosk k's devices from N + 10k")
+        ->check(CLI::Range(1024, 60000));
+    cmd->add_option("--kiosks", o->kiosks, "Serve N copies of the bench's first kiosk")->check(CLI::Range(1, 500));
+    cmd->add_option("--seed", o->seed, "Master seed of the devices' random streams (overrides the bench's)");
+    cmd->add_option("--run-dir", o->run_dir, "Where pty links and endpoints.json go")->capture_default_str();
+    cmd->add_option("--bind", o->bind, "Address the TCP and HTTP ports listen on")->capture_default_str();
+    cmd->add_option("--trace", o->trace_file, "Also record every exchange to this file (JSON lines)");
+    cmd->add_option("--duration", o->duration_s, "Stop by itself after this many seconds (0 = until Ctrl-C)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--json", o->json, "Print the endpoints as one JSON object on stdout when ready");
+    cmd->add_flag("--quiet,-q", o->quiet, "No log lines on stderr");
+    cmd->callback([o, &exit_code] { exit_code = serve(*o); });
+}
+
+}  // namespace kiosktwin::app
