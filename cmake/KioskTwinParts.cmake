@@ -17,12 +17,17 @@ function(kiosktwin_target_defaults target)
   if(MSVC)
     return()
   endif()
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
                                            -Wnon-virtual-dtor -Wimplicit-fallthrough)
   if(KIOSKTWIN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
 endfunction()
+
+# Coroutine frames are freed through a sized operator delete; clang needs to be told.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_compile_options(-fsized-deallocation)
+endif()
 
 if(KIOSKTWIN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

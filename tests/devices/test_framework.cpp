@@ -213,3 +213,28 @@ TEST_CASE("a recorded exchange replays identically into a fresh device", "[frame
     std::stringstream broken("{\"t_us\": 1, \"device\": \"x\"}\n");
     CHECK_THROWS_WITH(read_trace(broken), "trace line 1: a trace record needs t_us (integer), device and dir");
 }
+
+TEST_CASE("rate rules are bounded: sensible intervals only, and long gaps cost nothing", "[framework][faults]") {
+    CHECK_THROWS_WITH(FaultRule::from_json(json{{"fault", "x"}, {"trigger", "rate"}, {"mean_between_s", 1e-6}, {"duration_s", 1}}),
+                      "fault rule: a rate needs \"mean_between_s\" >= 1");
+    CHECK_THROWS_WITH(FaultRule::from_json(json{{"fault", "x"}, {"trigger", "rate"}, {"mean_between_s", 60}, {"duration_s", 0}}),
+                      "fault rule: a rate needs \"duration_s\" > 0");
+    FaultModel f(4);
+    f.add(FaultRule::from_json(json{{"fault", "x"}, {"trigger", "rate"}, {"mean_between_s", 1}, {"duration_s", 1}}),
+          sim::epoch_time);
+    // A century later, in one step: answered at once, and the process goes on.
+    const sim::Time later{std::chrono::hours(24 * 365 * 100)};
+    (void)f.active(later, "x");
+    CHECK(f.next_change(later) > later);
+    CHECK(f.next_change(later) < later + std::chrono::seconds(60));
+}
+
+TEST_CASE("actions are traced with citizen ID numbers masked (R-9.3-1)", "[framework][trace]") {
+    MemoryTrace trace;
+    Echo e(0);
+    e.set_trace(&trace);
+    REQUIRE(e.act(sim::epoch_time, json{{"action", "poke"}, {"card", {{"id_number", "11010519491231002X"}}}}).ok);
+    const std::string text = trace.to_json().dump();
+    CHECK(text.find("11010519491231002X") == std::string::npos);
+    CHECK(text.find("1101**********002X") != std::string::npos);
+}

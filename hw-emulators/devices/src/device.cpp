@@ -1,5 +1,7 @@
 #include <kiosktwin/devices/device.hpp>
 
+#include <kiosktwin/protocol/citizen_id.hpp>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -31,6 +33,27 @@ std::string hex(ByteView bytes, std::size_t max_bytes) {
     return s;
 }
 
+namespace {
+
+bool looks_like_id_number(const std::string& s) {
+    if (s.size() != 18) return false;
+    for (std::size_t i = 0; i < 17; ++i)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return (s[17] >= '0' && s[17] <= '9') || s[17] == 'X' || s[17] == 'x';
+}
+
+// Traces are logs: citizen ID numbers in them are masked (R-9.3-1).
+json redact(json j) {
+    if (j.is_string()) {
+        if (looks_like_id_number(j.get_ref<const std::string&>())) return protocol::mask_id(j.get<std::string>());
+    } else if (j.is_object() || j.is_array()) {
+        for (auto& v : j) v = redact(std::move(v));
+    }
+    return j;
+}
+
+}  // namespace
+
 // --- Device --------------------------------------------------------------------
 
 Device::Device(std::string id, std::string kind, std::uint64_t seed)
@@ -59,7 +82,7 @@ ActionResult Device::act(sim::Time now, const json& action) {
             json rule = spec;
             if (rule.is_object()) rule.erase("action");
             const std::string id = m_faults.add(FaultRule::from_json(rule), now);
-            record(now, "event", json{{"fault_injected", rule}, {"id", id}});
+            record(now, "event", json{{"fault_injected", redact(rule)}, {"id", id}});
             return ActionResult::success(json{{"id", id}});
         } catch (const std::exception& e) {
             return ActionResult::failure(e.what());
@@ -77,7 +100,7 @@ ActionResult Device::act(sim::Time now, const json& action) {
         return ActionResult::success();
     }
     if (auto r = on_action(now, name, action)) {
-        if (r->ok) record(now, "event", action);
+        if (r->ok) record(now, "event", redact(action));
         return *r;
     }
     std::string known;

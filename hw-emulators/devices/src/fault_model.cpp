@@ -82,9 +82,12 @@ FaultRule FaultRule::from_json(const json& j) {
     }
     if (j.contains("duration_s")) r.duration = sim::from_seconds(seconds_field(j, "duration_s", 0));
     if (r.trigger == FaultTrigger::rate) {
+        // Outages model failures between minutes and months apart; under a
+        // second apart they would be noise, and cost time to step through.
         const double mb = seconds_field(j, "mean_between_s", 0);
-        if (!(mb > 0)) throw std::invalid_argument("fault rule: a rate needs \"mean_between_s\" > 0");
-        if (!j.contains("duration_s")) throw std::invalid_argument("fault rule: a rate needs \"duration_s\"");
+        if (!(mb >= 1.0)) throw std::invalid_argument("fault rule: a rate needs \"mean_between_s\" >= 1");
+        if (!j.contains("duration_s") || !(j["duration_s"].is_number() && j["duration_s"].get<double>() > 0))
+            throw std::invalid_argument("fault rule: a rate needs \"duration_s\" > 0");
         r.mean_between = sim::from_seconds(mb);
     }
     if (j.contains("params")) {
@@ -208,6 +211,14 @@ const FaultRule* FaultModel::strike(sim::Time /*now*/, std::string_view op) {
 void FaultModel::advance(Rule& r, sim::Time now) const {
     if (r.spec.trigger != FaultTrigger::rate) return;
     const sim::Exponential gap(sim::to_seconds(r.spec.mean_between));
+    // After a very long silence, restart the renewal process at `now` instead
+    // of stepping through thousands of cycles nobody observed (the
+    // exponential gaps are memoryless, so the next onset is drawn afresh).
+    const sim::Duration cycle = r.spec.mean_between + r.spec.duration;
+    if (r.end <= now && now - r.end > cycle * 1000) {
+        r.strikes += static_cast<std::uint64_t>((now - r.end) / cycle);  // about that many outages passed
+        r.end = now;
+    }
     while (r.end <= now) {
         r.start = r.end + sim::from_seconds(gap(r.rng));
         r.end = r.start + r.spec.duration;

@@ -2,6 +2,7 @@
 // figures (and one JSON object with --json).
 #include "common.hpp"
 
+#include <kiosktwin/analysis/device_bench.hpp>
 #include <kiosktwin/analysis/queueing.hpp>
 #include <kiosktwin/analysis/reference_models.hpp>
 #include <kiosktwin/sim/frame_pool.hpp>
@@ -9,6 +10,8 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <cmath>
 #include <sys/resource.h>
 
@@ -91,6 +94,73 @@ int bench_mmc(const MmcBenchOptions& o) {
     return exit_ok;
 }
 
+struct DevicesBenchOptions {
+    int kiosks = 10'000;
+    std::uint64_t seed = 1;
+    std::string bench_file = "scenarios/bench-default.json";
+    bool json = false;
+};
+
+double wall_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int bench_devices(const DevicesBenchOptions& o) {
+    std::ifstream in(o.bench_file, std::ios::binary);
+    if (!in) {
+        fmt::print(stderr, "kiosktwin bench devices: cannot open {}\n", o.bench_file);
+        return exit_invalid;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    analysis::DeviceBenchParams p;
+    p.kiosks = o.kiosks;
+    p.seed = o.seed;
+    p.bench_json = ss.str();
+    analysis::DeviceBenchResult r;
+    try {
+        r = analysis::run_device_bench(p, &wall_seconds);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "kiosktwin bench devices: {}\n", e.what());
+        return exit_invalid;
+    }
+    const double sessions_per_s = r.run_s > 0 ? r.kiosk_sessions / r.run_s : 0.0;
+    const double ops_per_s = r.run_s > 0 ? static_cast<double>(r.operations) / r.run_s : 0.0;
+    const double bytes_per_s = r.run_s > 0 ? static_cast<double>(r.bytes) / r.run_s : 0.0;
+    if (o.json) {
+        print_json({{"bench", "devices"},
+                    {"kiosks", o.kiosks},
+                    {"seed", o.seed},
+                    {"devices", r.devices},
+                    {"kiosk_sessions", r.kiosk_sessions},
+                    {"failed_sessions", r.failed_sessions},
+                    {"wall_s", r.run_s},
+                    {"build_s", r.build_s},
+                    {"kiosk_sessions_per_s", sessions_per_s},
+                    {"operations", r.operations},
+                    {"ops_per_s", ops_per_s},
+                    {"bytes", r.bytes},
+                    {"bytes_decoded_per_s", bytes_per_s},
+                    {"events", r.events},
+                    {"virtual_s", r.virtual_s},
+                    {"peak_rss_mb", peak_rss_mb()}});
+    } else {
+        fmt::print("{} kiosks, {} devices (built in {:.2f} s), one scripted session each "
+                   "(ID read, face capture, 2-page A4 print, receipt)\n",
+                   o.kiosks, r.devices, r.build_s);
+        fmt::print("  kiosk sessions   {:>14} in {:.3f} s   ({:.0f} sessions/s)\n", r.kiosk_sessions, r.run_s, sessions_per_s);
+        fmt::print("  device ops       {:>14}   ({:.0f} ops/s)\n", r.operations, ops_per_s);
+        fmt::print("  bytes decoded    {:>14}   ({:.1f} MB/s)\n", r.bytes, bytes_per_s / 1e6);
+        fmt::print("  kernel events    {:>14}   virtual time {:.1f} s\n", r.events, r.virtual_s);
+        fmt::print("  peak RSS         {:>14.1f} MB\n", peak_rss_mb());
+    }
+    if (r.failed_sessions > 0) {
+        fmt::print(stderr, "kiosktwin bench devices: {} session(s) failed; first: {}\n", r.failed_sessions, r.first_failure);
+        return exit_failure;
+    }
+    return exit_ok;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -114,6 +184,16 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     mmc->add_option("--seed", o->seed, "Master seed")->capture_default_str();
     mmc->add_flag("--json", o->json, "Print one JSON object on stdout");
     mmc->callback([o, &exit_code] { exit_code = bench_mmc(*o); });
+
+    auto d = std::make_shared<DevicesBenchOptions>();
+    CLI::App* dev = bench->add_subcommand(
+        "devices", "N kiosks' full device sets in virtual time, one scripted session each: read an ID card (SAM), "
+                   "capture a face, print a 2-page A4 document (IPP) and a receipt (ESC/POS)");
+    dev->add_option("--kiosks", d->kiosks, "Kiosks (one session each)")->check(CLI::Range(1, 1'000'000))->capture_default_str();
+    dev->add_option("--seed", d->seed, "Master seed")->capture_default_str();
+    dev->add_option("--bench", d->bench_file, "Bench file whose first kiosk is replicated")->capture_default_str();
+    dev->add_flag("--json", d->json, "Print one JSON object on stdout");
+    dev->callback([d, &exit_code] { exit_code = bench_devices(*d); });
 }
 
 }  // namespace kiosktwin::app

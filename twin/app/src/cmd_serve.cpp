@@ -9,6 +9,8 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -25,6 +27,7 @@ struct ServeOptions {
     std::string run_dir = "run";
     std::string bind = "127.0.0.1";
     std::string trace_file;
+    std::string pid_file;
     double duration_s = 0;
     bool json = false;
     bool quiet = false;
@@ -127,6 +130,7 @@ int serve(const ServeOptions& o) {
         fmt::print(stderr, "kiosktwin serve: {} (another bench running? try --port-base)\n", e.what());
         return exit_failure;
     }
+    if (!o.pid_file.empty()) std::ofstream(o.pid_file) << ::getpid() << '\n';
     const nlohmann::json ep = live.endpoints();
     if (o.json) {
         print_json(ep);
@@ -137,6 +141,7 @@ int serve(const ServeOptions& o) {
     if (o.duration_s > 0) live.run_for(std::chrono::milliseconds(static_cast<std::int64_t>(o.duration_s * 1000)));
     else live.run();
     live.cleanup();
+    if (!o.pid_file.empty()) std::filesystem::remove(o.pid_file);
     if (!o.quiet) fmt::print(stderr, "serve: stopped; {} exchanges recorded\n", memory.records().size());
     return exit_ok;
 }
@@ -157,6 +162,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--run-dir", o->run_dir, "Where pty links and endpoints.json go")->capture_default_str();
     cmd->add_option("--bind", o->bind, "Address the TCP and HTTP ports listen on")->capture_default_str();
     cmd->add_option("--trace", o->trace_file, "Also record every exchange to this file (JSON lines)");
+    cmd->add_option("--pid-file", o->pid_file, "Write the process id here once serving (removed on exit)");
     cmd->add_option("--duration", o->duration_s, "Stop by itself after this many seconds (0 = until Ctrl-C)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--json", o->json, "Print the endpoints as one JSON object on stdout when ready");

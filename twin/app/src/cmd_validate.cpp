@@ -1,9 +1,69 @@
 // kiosktwin validate FILE — checks a scenario and names every problem's JSON path.
 #include "common.hpp"
 
+#include <kiosktwin/devices/bench.hpp>
+
 #include <fmt/core.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace kiosktwin::app {
+
+namespace {
+
+// A bench file (kiosks and their devices) rather than a hall scenario.
+bool is_bench_file(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json doc;
+    if (world::parse_json(ss.str(), doc) || !doc.is_object()) return false;
+    return doc.contains("kiosks") && !doc.contains("hall");
+}
+
+int validate_bench(const std::string& file, bool json) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json doc;
+    std::vector<std::string> problems;
+    std::string name;
+    std::size_t devices = 0, kiosks = 0;
+    if (auto p = world::parse_json(ss.str(), doc)) {
+        problems.push_back(p->to_string());
+    } else {
+        try {
+            const auto bench = devices::BenchSpec::from_json(doc);
+            name = bench.name;
+            kiosks = bench.kiosks.size();
+            for (const auto& k : bench.kiosks) devices += k.devices.size();
+        } catch (const devices::BenchError& e) {
+            problems = e.problems();
+        }
+    }
+    if (json) {
+        nlohmann::json pj = nlohmann::json::array();
+        for (const auto& p : problems) {
+            const auto colon = p.find(": ");
+            pj.push_back({{"path", p.substr(0, colon)}, {"message", colon == std::string::npos ? p : p.substr(colon + 2)}});
+        }
+        nlohmann::json j{{"file", file}, {"kind", "bench"}, {"valid", problems.empty()}, {"problems", pj}};
+        if (problems.empty()) {
+            j["name"] = name;
+            j["kiosks"] = kiosks;
+            j["devices"] = devices;
+        }
+        print_json(j);
+    } else if (problems.empty()) {
+        fmt::print("{}: valid bench \"{}\" ({} kiosk{}, {} devices)\n", file, name, kiosks, kiosks == 1 ? "" : "s", devices);
+    } else {
+        for (const auto& p : problems) fmt::print(stderr, "{}: {}\n", file, p);
+    }
+    return problems.empty() ? exit_ok : exit_invalid;
+}
+
+}  // namespace
 
 void add_validate_command(CLI::App& app, int& exit_code) {
     struct Options {
@@ -13,12 +73,16 @@ void add_validate_command(CLI::App& app, int& exit_code) {
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand(
-        "validate", "Check a scenario file: every problem is reported with its JSON path (exit 1 if any)");
+        "validate", "Check a scenario or bench file: every problem is reported with its JSON path (exit 1 if any)");
     cmd->add_option("scenario", opt->file, "Scenario file (JSON)")->required();
     cmd->add_option("--set", opt->overrides, "Override a setting before checking, e.g. --set hall.kiosks=6")
         ->type_name("PATH=VALUE");
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object on stdout");
     cmd->callback([opt, &exit_code] {
+        if (is_bench_file(opt->file)) {
+            exit_code = validate_bench(opt->file, opt->json);
+            return;
+        }
         const LoadedScenario s = load_scenario(opt->file, opt->overrides);
         const bool ok = s.problems.empty();
         if (opt->json) {

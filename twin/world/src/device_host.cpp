@@ -63,6 +63,7 @@ void VirtualDeviceHost::add(devices::Device& d) { entry(d).schedule(); }
 void VirtualDeviceHost::poke(devices::Device& d) { entry(d).schedule(); }
 
 devices::ActionResult VirtualDeviceHost::act(devices::Device& d, const nlohmann::json& action) {
+    ++m_operations;
     devices::ActionResult r = d.act(m_sim.now(), action);
     entry(d).schedule();
     return r;

@@ -49,7 +49,7 @@ public:
     /// Performs a physical action and reschedules the device.
     devices::ActionResult act(devices::Device& d, const nlohmann::json& action);
 
-    /// Exchanges and requests so far.
+    /// Exchanges, requests and actions so far.
     std::uint64_t operations() const noexcept { return m_operations; }
     /// Bytes written to devices and read back from them.
     std::uint64_t bytes() const noexcept { return m_bytes; }
