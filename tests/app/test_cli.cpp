@@ -157,6 +157,28 @@ TEST_CASE("bench mmc prints its figures, and one JSON object with --json", "[cli
     CHECK(text.out.find("customers/s") != std::string::npos);
 }
 
+TEST_CASE("bench devices drives kiosks' device sets through scripted sessions", "[cli][bench]") {
+    const auto r = kt("bench devices --kiosks 60 --seed 5 --json");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = parse_one_object(r.out);
+    for (const char* key : {"kiosk_sessions", "wall_s", "kiosk_sessions_per_s", "ops_per_s", "bytes_decoded_per_s"}) {
+        INFO(key);
+        REQUIRE(j.contains(key));
+    }
+    CHECK(j["kiosk_sessions"] == 60);
+    CHECK(j["failed_sessions"] == 0);
+    CHECK(j["devices"] == 600);  // the default bench's full set: 10 devices a kiosk
+    // Each session: 3 SAM exchanges, camera open + compare, Print-Job + polls, receipt + take.
+    CHECK(j["operations"].get<double>() / 60 > 10);
+    // Virtual time is deterministic: every session ends at the same instants whatever the machine.
+    const json again = parse_one_object(kt("bench devices --kiosks 60 --seed 5 --json").out);
+    CHECK(again["virtual_s"] == j["virtual_s"]);
+    CHECK(again["operations"] == j["operations"]);
+    CHECK(again["bytes"] == j["bytes"]);
+    CHECK(kt("bench devices --kiosks 3 --bench /nonexistent.json").exit_code == 1);
+}
+
 TEST_CASE("every scenario in the library validates and runs", "[scenarios]") {
     // ns-3's examples-to-run: a scenario file is a test too.
     int n = 0;

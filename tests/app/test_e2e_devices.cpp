@@ -46,6 +46,7 @@ public:
         const std::string out = (m_dir / "serve.out").string();
         const std::string cmd = "exec '" + k_bin + "' serve scenarios/bench-default.json --port-base " +
                                 std::to_string(port_base) + " --run-dir '" + (m_dir / "run").string() +
+                                "' --trace '" + (m_dir / "trace.jsonl").string() +
                                 "' --duration 240 --json >'" + out + "' 2>'" + (m_dir / "serve.err").string() + "'";
         const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
         posix_spawn_file_actions_t fa;
@@ -133,6 +134,7 @@ TEST_CASE("real clients drive the emulated devices of a live bench", "[e2e]") {
     REQUIRE(a4.is_object());
     CHECK(receipt["port"] == bench.port_base() + 10);  // kiosk 1's printer: port base + 10, 9100 by default
     CHECK(fs::is_symlink(idcard["address"].get<std::string>()));
+    bool replayable = false;  // whether a serial or TCP device was used: the recording then replays
 
     SECTION("pyserial reads an ID card through the pseudo-terminal, at 115200 and after switching to 9600") {
         const std::string pty = idcard["address"].get<std::string>();
@@ -153,6 +155,7 @@ TEST_CASE("real clients drive the emulated devices of a live bench", "[e2e]") {
         INFO(slow.out << slow.err);
         REQUIRE(slow.exit_code == 0);
         CHECK(json::parse(slow.out)["read_s"].get<double>() > 1.3);  // ≈1.35 s of wire time at 9600
+        replayable = true;
     }
 
     SECTION("ipptool passes CUPS's ipp-1.1.test and a Print-Job; media-empty shows once the tray is empty") {
@@ -208,6 +211,7 @@ TEST_CASE("real clients drive the emulated devices of a live bench", "[e2e]") {
         REQUIRE(st.exit_code == 0);
         CHECK(json::parse(st.out)["4"] == "0x1e");
         CHECK(control(bench, "GET", "/devices/kiosk-1/receipt")["health"] == "WARN");
+        replayable = true;
     }
 
     SECTION("curl drives the face camera and the control API injects a fault") {
@@ -235,4 +239,15 @@ TEST_CASE("real clients drive the emulated devices of a live bench", "[e2e]") {
     CHECK(bench.interrupt() == 0);
     CHECK_FALSE(fs::exists(idcard["address"].get<std::string>()));
     CHECK_FALSE(fs::exists(bench.dir() / "run" / "endpoints.json"));
+
+    // The recording replays: fresh devices built from the same bench answer
+    // every serial and TCP exchange byte for byte, actions and faults included.
+    if (!replayable) return;
+    const auto rp = sh("'" + k_bin + "' replay '" + (bench.dir() / "trace.jsonl").string() + "' --json");
+    INFO(rp.out << rp.err);
+    CHECK(rp.exit_code == 0);
+    const json replayed = json::parse(rp.out, nullptr, false);
+    REQUIRE(replayed.is_object());
+    CHECK(replayed["matches"] == true);
+    CHECK(replayed["records"].get<int>() > 0);
 }

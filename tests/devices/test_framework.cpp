@@ -19,7 +19,9 @@ namespace {
 // unless the fault model says "no_reply" for that operation.
 class Echo : public StreamDevice {
 public:
-    explicit Echo(int baud) : StreamDevice("test/echo", "echo", 7, baud) { faults().set_known_faults({"no_reply", "offline"}); }
+    explicit Echo(int baud, std::uint64_t seed = 7) : StreamDevice("test/echo", "echo", seed, baud) {
+        faults().set_known_faults({"no_reply", "offline"});
+    }
     void on_bytes(sim::Time now, ByteView bytes) override {
         record(now, "in", json{{"n", bytes.size()}}, bytes);
         for (std::uint8_t b : bytes) {
@@ -202,14 +204,18 @@ TEST_CASE("a recorded exchange replays identically into a fresh device", "[frame
     }
     const auto records = read_trace(file);
     REQUIRE(records.size() > 100);
-    Echo fresh(115200);
-    fresh.act(sim::epoch_time, json{{"action", "inject_fault"}, {"fault", "no_reply"}, {"trigger", "probability"}, {"p", 0.2}});
+    Echo fresh(115200);  // the recorded fault injection is replayed too
     const ReplayResult res = replay(fresh, records, "test/echo");
     CHECK(res.inputs == 50);
+    CHECK(res.events == 1);
     CHECK(res.matches());
 
-    Echo different(115200);  // no faults: it answers more than was recorded
-    CHECK_FALSE(replay(different, records, "test/echo").matches());
+    Echo prepared(115200);  // bytes only, into a device prepared by hand
+    prepared.act(sim::epoch_time, json{{"action", "inject_fault"}, {"fault", "no_reply"}, {"trigger", "probability"}, {"p", 0.2}});
+    CHECK(replay(prepared, records, "test/echo", /*apply_events=*/false).matches());
+
+    Echo other_seed(115200, 8);  // its fault draws differ: so do its answers
+    CHECK_FALSE(replay(other_seed, records, "test/echo").matches());
     std::stringstream broken("{\"t_us\": 1, \"device\": \"x\"}\n");
     CHECK_THROWS_WITH(read_trace(broken), "trace line 1: a trace record needs t_us (integer), device and dir");
 }

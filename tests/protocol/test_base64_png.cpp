@@ -68,3 +68,13 @@ TEST_CASE("PNG output is read back exactly by a real decoder", "[protocol][png]"
     CHECK(std::string(buf, n) == "ok\n");
     CHECK_THROWS_AS(encode_png(2, 2, PngColour::grey, Bytes(3)), std::invalid_argument);
 }
+
+TEST_CASE("Base64 can be checked and sized without decoding", "[protocol][base64]") {
+    for (const char* t : {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg", "Zm9v\nYmFy", "Zm9v*", "Z", "Zm9vY===", "Zg==Zg"}) {
+        INFO(t);
+        const auto decoded = base64_decode(t);
+        const auto size = base64_decoded_size(t);
+        REQUIRE(decoded.has_value() == size.has_value());
+        if (decoded) CHECK(decoded->size() == *size);
+    }
+}

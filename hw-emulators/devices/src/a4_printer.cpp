@@ -1151,11 +1151,12 @@ HttpResponse A4Printer::handle(sim::Time now, const HttpRequest& http) {
             stub.version_major = e.version_major;
             stub.version_minor = e.version_minor;
             stub.request_id = e.request_id;
-            record(now, "in", json{{"malformed", e.message}, {"request_id", e.request_id}},
-                   masked(body.first(std::min<std::size_t>(body.size(), 256))));
+            if (trace())
+                record(now, "in", json{{"malformed", e.message}, {"request_id", e.request_id}},
+                       masked(body.first(std::min<std::size_t>(body.size(), 256))));
             IppMessage resp = response_to(stub, e.status, m_config.natural_language, e.message);
             const protocol::Bytes out = protocol::encode(resp);
-            record(now, "out", message_json(resp, false), masked(out));
+            if (trace()) record(now, "out", message_json(resp, false), masked(out));
             HttpResponse r;
             r.status = 200;
             r.content_type = "application/ipp";
@@ -1173,8 +1174,10 @@ HttpResponse A4Printer::handle(sim::Time now, const HttpRequest& http) {
 
 HttpResponse A4Printer::answer(sim::Time now, const HttpRequest& http, const IppMessage& req) {
     const std::size_t attr_bytes = http.body.size() - req.data.size();
-    record(now, "in", message_json(req, true),
-           masked(protocol::ByteView(reinterpret_cast<const std::uint8_t*>(http.body.data()), attr_bytes)));
+    // Decoded trace records cost more than answering: build them only when kept.
+    if (trace())
+        record(now, "in", message_json(req, true),
+               masked(protocol::ByteView(reinterpret_cast<const std::uint8_t*>(http.body.data()), attr_bytes)));
     Request r{req, req.op_or_status, {}, "anonymous", {}};
     // The URI this client knows the printer by: configured, else the
     // printer-uri it sent, else its Host header (the host owns the port).
@@ -1202,7 +1205,7 @@ HttpResponse A4Printer::answer(sim::Time now, const HttpRequest& http, const Ipp
         resp = response_to(req, IppStatus::server_error_internal_error, m_config.natural_language, e.what());
         out = protocol::encode(resp);
     }
-    record(now, "out", message_json(resp, false), masked(out));
+    if (trace()) record(now, "out", message_json(resp, false), masked(out));
     HttpResponse h;
     h.status = 200;  // RFC 8010 §4.2: the IPP status travels in the body
     h.content_type = "application/ipp";
@@ -1439,20 +1442,22 @@ std::vector<IppAttribute> A4Printer::job_attributes(sim::Time now, const A4Print
     std::vector<IppAttribute> out;
     constexpr std::string_view d = "job-description";
     constexpr std::string_view t = "job-template";
-    auto add = [&](std::string_view group, const char* name, std::vector<IppValue> values) {
-        if (want(name, group)) out.emplace_back(name, std::move(values));
+    // Values are built only for attributes the client asked for: a client
+    // polling job-state must not pay for every other attribute.
+    auto add = [&](std::string_view group, const char* name, auto&& make) {
+        if (want(name, group)) out.emplace_back(name, make());
     };
     auto time_or_none = [&](const std::optional<sim::Time>& at) {
         return at ? integer(up_time(*at)) : IppValue::out_of_band(IppTag::no_value);
     };
-    add(d, "job-id", {integer(job.id)});
-    add(d, "job-uri", {IppValue::of_uri(job_uri(uri, job.id))});
-    add(d, "job-printer-uri", {IppValue::of_uri(uri)});
-    add(d, "job-name", {IppValue::of_name(job.name)});
-    add(d, "job-originating-user-name", {IppValue::of_name(job.user)});
-    add(d, "job-state", {enum_of(static_cast<std::int32_t>(job.state))});
-    add(d, "job-state-reasons", keywords(job.reasons.empty() ? std::vector<std::string>{"none"} : job.reasons));
-    {
+    add(d, "job-id", [&]() -> std::vector<IppValue> { return {integer(job.id)}; });
+    add(d, "job-uri", [&]() -> std::vector<IppValue> { return {IppValue::of_uri(job_uri(uri, job.id))}; });
+    add(d, "job-printer-uri", [&]() -> std::vector<IppValue> { return {IppValue::of_uri(uri)}; });
+    add(d, "job-name", [&]() -> std::vector<IppValue> { return {IppValue::of_name(job.name)}; });
+    add(d, "job-originating-user-name", [&]() -> std::vector<IppValue> { return {IppValue::of_name(job.user)}; });
+    add(d, "job-state", [&]() -> std::vector<IppValue> { return {enum_of(static_cast<std::int32_t>(job.state))}; });
+    add(d, "job-state-reasons", [&]() -> std::vector<IppValue> { return keywords(job.reasons.empty() ? std::vector<std::string>{"none"} : job.reasons); });
+    if (want("job-state-message", d)) {
         std::string msg;
         switch (job.state) {
         case IppJobState::pending: msg = job.incoming ? "Waiting for documents" : "Queued"; break;
@@ -1466,28 +1471,27 @@ std::vector<IppAttribute> A4Printer::job_attributes(sim::Time now, const A4Print
         case IppJobState::aborted: msg = "Aborted"; break;
         case IppJobState::completed: msg = "Completed"; break;
         }
-        add(d, "job-state-message", {IppValue::of_text(msg)});
+        add(d, "job-state-message", [&]() -> std::vector<IppValue> { return {IppValue::of_text(msg)}; });
     }
-    add(d, "number-of-documents", {integer(job.documents)});
-    add(d, "number-of-intervening-jobs", {integer(intervening_jobs(job))});
-    add(d, "time-at-creation", {integer(up_time(job.created))});
-    add(d, "time-at-processing", {time_or_none(job.processing)});
-    add(d, "time-at-completed", {time_or_none(job.completed)});
-    add(d, "job-printer-up-time", {integer(up_time(now))});
-    add(d, "job-k-octets", {integer(static_cast<std::int64_t>((job.document_bytes + 1023) / 1024))});
-    add(d, "job-k-octets-processed",
-        {integer(job.sheets_done >= job.sheets ? static_cast<std::int64_t>((job.document_bytes + 1023) / 1024) : 0)});
-    add(d, "job-impressions", {integer(job.impressions)});
-    add(d, "job-media-sheets", {integer(job.sheets)});
-    add(d, "job-impressions-completed", {integer(job.impressions_done)});
-    add(d, "job-media-sheets-completed", {integer(job.sheets_done)});
+    add(d, "number-of-documents", [&]() -> std::vector<IppValue> { return {integer(job.documents)}; });
+    add(d, "number-of-intervening-jobs", [&]() -> std::vector<IppValue> { return {integer(intervening_jobs(job))}; });
+    add(d, "time-at-creation", [&]() -> std::vector<IppValue> { return {integer(up_time(job.created))}; });
+    add(d, "time-at-processing", [&]() -> std::vector<IppValue> { return {time_or_none(job.processing)}; });
+    add(d, "time-at-completed", [&]() -> std::vector<IppValue> { return {time_or_none(job.completed)}; });
+    add(d, "job-printer-up-time", [&]() -> std::vector<IppValue> { return {integer(up_time(now))}; });
+    add(d, "job-k-octets", [&]() -> std::vector<IppValue> { return {integer(static_cast<std::int64_t>((job.document_bytes + 1023) / 1024))}; });
+    add(d, "job-k-octets-processed", [&]() -> std::vector<IppValue> { return {integer(job.sheets_done >= job.sheets ? static_cast<std::int64_t>((job.document_bytes + 1023) / 1024) : 0)}; });
+    add(d, "job-impressions", [&]() -> std::vector<IppValue> { return {integer(job.impressions)}; });
+    add(d, "job-media-sheets", [&]() -> std::vector<IppValue> { return {integer(job.sheets)}; });
+    add(d, "job-impressions-completed", [&]() -> std::vector<IppValue> { return {integer(job.impressions_done)}; });
+    add(d, "job-media-sheets-completed", [&]() -> std::vector<IppValue> { return {integer(job.sheets_done)}; });
     if (job.documents > 0) {
-        add(d, "document-format-supplied", {IppValue::of_string(IppTag::mime_media_type, job.format)});
-        if (!job.document_name.empty()) add(d, "document-name-supplied", {IppValue::of_name(job.document_name)});
+        add(d, "document-format-supplied", [&]() -> std::vector<IppValue> { return {IppValue::of_string(IppTag::mime_media_type, job.format)}; });
+        if (!job.document_name.empty()) add(d, "document-name-supplied", [&]() -> std::vector<IppValue> { return {IppValue::of_name(job.document_name)}; });
     }
-    add(t, "copies", {integer(job.copies)});
-    add(t, "sides", {kw(job.sides)});
-    add(t, "media", {kw(job.media)});
+    add(t, "copies", [&]() -> std::vector<IppValue> { return {integer(job.copies)}; });
+    add(t, "sides", [&]() -> std::vector<IppValue> { return {kw(job.sides)}; });
+    add(t, "media", [&]() -> std::vector<IppValue> { return {kw(job.media)}; });
     for (const auto& a : job.attributes)
         if (want(a.name, t)) out.push_back(a);
     return out;
@@ -1624,7 +1628,7 @@ IppMessage A4Printer::validate_or_create(sim::Time now, Request& r, bool create,
         job.incoming = true;
         job.reasons = {"job-incoming"};
     }
-    record(now, "event", json{{"job_created", job.to_json()}});
+    if (trace()) record(now, "event", json{{"job_created", job.to_json()}});
     m_jobs.push_back(std::move(job));
     const std::int32_t id = m_jobs.back().id;
     tick(now);  // an idle engine takes it at once

@@ -4,8 +4,13 @@
 #include <kiosktwin/sim/distributions.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace kiosktwin::devices {
 
@@ -82,6 +87,46 @@ std::string num_text(double d) {
 }
 
 double draw(sim::Rng& rng, double mean, double sd) { return std::clamp(sim::Normal(mean, sd)(rng), 0.0, 1.0); }
+
+// Rendering, measuring and encoding a synthetic frame costs far more than the
+// rest of a capture, and what a frame shows depends only on the scene. So
+// every camera of the process shares a bounded cache of encoded frames, and
+// a camera cycles through k_variants noisy renderings of each scene: two
+// consecutive frames always differ, as a real sensor's do, and a run stays
+// reproducible whatever was cached before.
+constexpr std::uint64_t k_variants = 16;
+constexpr std::size_t k_cache_limit = 1024;
+
+struct EncodedFrame {
+    std::string base64;        // the PNG, Base64
+    std::uint64_t hash = 0;    // of the PNG bytes
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    double quality = 0;        // of the scene as the sensor saw it
+    std::optional<std::array<proto::PointF, 4>> corners;  // documents: the page's corners in the frame
+    std::shared_ptr<const EncodedFrame> cropped;          // documents: the upright page alone
+};
+
+std::shared_ptr<const EncodedFrame> cached_frame(const std::string& key,
+                                                 const std::function<EncodedFrame()>& render) {
+    static std::mutex mu;
+    static std::unordered_map<std::string, std::shared_ptr<const EncodedFrame>> cache;
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    if (cache.size() >= k_cache_limit) cache.clear();
+    auto f = std::make_shared<const EncodedFrame>(render());
+    cache.emplace(key, f);
+    return f;
+}
+
+EncodedFrame encode(const proto::GreyImage& img, double quality) {
+    const Bytes png = proto::to_png(img);
+    return EncodedFrame{proto::base64_encode(png), hash_bytes(png), img.width, img.height, quality, std::nullopt, nullptr};
+}
+
+std::string effects_key(const proto::ImageEffects& fx) {
+    return std::string(fx.glare ? "g" : "-") + (fx.blur ? "b" : "-") + (fx.low_light ? "l" : "-");
+}
 
 }  // namespace
 
@@ -186,10 +231,12 @@ LocalServiceDevice::LocalServiceDevice(std::string id, std::string kind, std::ui
 void LocalServiceDevice::settle(sim::Time) {}
 
 HttpResponse LocalServiceDevice::handle(sim::Time now, const HttpRequest& request) {
-    record(now, "in",
-           json{{"method", ls::sanitise_utf8(request.method.substr(0, 16))},
-                {"target", mask_ids(ls::sanitise_utf8(request.target.substr(0, 256)))},
-                {"body_bytes", request.body.size()}});
+    const bool tracing = trace() != nullptr;  // trace records cost more than many requests: build them only when kept
+    if (tracing)
+        record(now, "in",
+               json{{"method", ls::sanitise_utf8(request.method.substr(0, 16))},
+                    {"target", mask_ids(ls::sanitise_utf8(request.target.substr(0, 256)))},
+                    {"body_bytes", request.body.size()}});
     std::optional<ls::ServiceReply> early;
     Reply reply;
     try {
@@ -222,7 +269,7 @@ HttpResponse LocalServiceDevice::handle(sim::Time now, const HttpRequest& reques
         r.status = early->status;
         r.body = std::move(early->body);
         r.headers = std::move(early->headers);
-        out = json{{"status", r.status}};
+        if (tracing) out = json{{"status", r.status}};
     } else {
         ls::ServiceReply sr =
             reply.failure ? ls::error_reply(*reply.failure, reply.error_extra) : ls::ok_reply(reply.data);
@@ -230,17 +277,19 @@ HttpResponse LocalServiceDevice::handle(sim::Time now, const HttpRequest& reques
         r.body = std::move(sr.body);
         r.headers = std::move(sr.headers);
         r.delay = reply.delay;
-        out = json{{"status", r.status}};
-        if (reply.failure) {
-            out["error"] = ls::to_string(reply.failure->error);
-            out["message"] = mask_ids(ls::sanitise_utf8(reply.failure->message));
-        } else {
-            out["data"] = redact(reply.data);
+        if (tracing) {
+            out = json{{"status", r.status}};
+            if (reply.failure) {
+                out["error"] = ls::to_string(reply.failure->error);
+                out["message"] = mask_ids(ls::sanitise_utf8(reply.failure->message));
+            } else {
+                out["data"] = redact(reply.data);
+            }
+            if (reply.delay > sim::Duration::zero()) out["delay_ms"] = to_ms(reply.delay);
         }
-        if (reply.delay > sim::Duration::zero()) out["delay_ms"] = to_ms(reply.delay);
     }
     if (r.status == 204) r.content_type.clear();
-    record(now, "out", std::move(out));
+    if (tracing) record(now, "out", std::move(out));
     return r;
 }
 
@@ -318,21 +367,29 @@ Camera::Reply Camera::open(sim::Time now) {
     return Reply::ok(json{{"open", true}, {"startup_ms", to_ms(latency)}}, latency);
 }
 
-Camera::Reply Camera::capture(sim::Time now, const json& body) {
+std::optional<Camera::Reply> Camera::shoot(sim::Time now, const json& body, sim::Duration& delay) {
     if (!m_open) return Reply::fail(ServiceError::not_open, "open the camera first (POST " + path_prefix() + "/open)");
     const FaultRule* op = faults().strike(now, "capture");
-    const sim::Duration delay = startup_left(now) + m_basics.capture_latency;
+    delay += startup_left(now) + m_basics.capture_latency;
     if (hit(now, op, "disconnect_mid_stream")) {
         m_open = false;
         record(now, "event", json{{"stream", "lost"}});
         return Reply::fail(ServiceError::hardware_error, "the camera disconnected mid-stream; open it again", {},
                            delay);
     }
-    if (hit(now, op, "frozen_frame") && !m_recent.empty()) return Reply::ok(m_recent.back().data, delay);
-    Frame f = render(now, body, op);
-    m_recent.push_back(f);
+    if (hit(now, op, "frozen_frame") && !m_recent.empty()) return std::nullopt;  // the previous frame again
+    m_recent.push_back(render(now, body, op));
     while (m_recent.size() > k_recent_frames) m_recent.pop_front();
-    return Reply::ok(std::move(f.data), delay);
+    return std::nullopt;
+}
+
+Camera::Reply Camera::capture(sim::Time now, const json& body) {
+    sim::Duration delay = sim::Duration::zero();
+    if (auto failed = shoot(now, body, delay)) return *failed;
+    const Frame& f = m_recent.back();
+    json data = f.data;
+    if (f.image) data["image"] = *f.image;
+    return Reply::ok(std::move(data), delay);
 }
 
 Camera::Reply Camera::call(sim::Time now, std::string_view endpoint, const json& body) {
@@ -441,10 +498,17 @@ Camera::Frame FaceCamera::render(sim::Time now, const json& /*body*/, const Faul
                                                  : m_subject == FaceSubject::screen ? proto::FacePresentation::screen
                                                                                     : proto::FacePresentation::live;
     const std::uint64_t frame = next_frame_number();
-    const proto::GreyImage img = proto::render_face_scene(
-        basics().width, basics().height, proto::FaceScene{faces, presentation, m_presentations * 1'000'003 + frame,
-                                                          effects(now, op)});
-    const proto::ImageStats stats = proto::measure_image(img);
+    const std::uint64_t variant = (m_presentations + frame) % k_variants;
+    const proto::ImageEffects fx = effects(now, op);
+    const std::uint32_t w = basics().width;
+    const std::uint32_t h = basics().height;
+    const auto img = cached_frame(
+        "face/" + std::to_string(w) + "x" + std::to_string(h) + "/" + std::to_string(faces) + "/" +
+            std::to_string(static_cast<int>(presentation)) + "/" + effects_key(fx) + "/" + std::to_string(variant),
+        [&] {
+            const proto::GreyImage g = proto::render_face_scene(w, h, proto::FaceScene{faces, presentation, variant, fx});
+            return encode(g, proto::measure_image(g).quality);
+        });
     double liveness = 0;
     if (faces > 0) {
         double mean = presentation == proto::FacePresentation::photo    ? m_config.liveness_photo
@@ -453,16 +517,15 @@ Camera::Frame FaceCamera::render(sim::Time now, const json& /*body*/, const Faul
         if (hit(now, op, "liveness_fail")) mean = m_config.liveness_photo;
         liveness = round3(draw(m_rng, mean, m_config.liveness_sd));
     }
-    const Bytes png = proto::to_png(img);
     Frame f;
-    f.image_hash = hash_bytes(png);
-    f.data = json{{"image", proto::base64_encode(png)},
-                  {"format", "png"},
-                  {"width", img.width},
-                  {"height", img.height},
+    f.image_hash = img->hash;
+    f.image = std::shared_ptr<const std::string>(img, &img->base64);
+    f.data = json{{"format", "png"},
+                  {"width", img->width},
+                  {"height", img->height},
                   {"faces", faces},
                   {"liveness", liveness},
-                  {"quality", round3(stats.quality)},
+                  {"quality", round3(img->quality)},
                   {"frame", frame}};
     f.truth = json{{"subject", to_string(m_subject)}, {"match", m_match}};
     if (m_score) f.truth["score"] = *m_score;
@@ -488,11 +551,8 @@ Camera::Reply FaceCamera::compare(sim::Time now, const json& body) {
             if (m_score) frame.truth["score"] = *m_score;
         }
     } else {
-        Reply cap = capture(now, body);
-        if (cap.failure) return cap;
-        delay += cap.delay;
-        frame = m_recent.back();
-        frame.data = cap.data;  // a frozen frame is what the camera saw
+        if (auto failed = shoot(now, body, delay)) return *failed;
+        frame = m_recent.back();  // (a frozen frame is what the camera saw)
     }
     const int faces = frame.data.value("faces", 0);
     const double liveness = frame.data.value("liveness", 0.0);
@@ -617,29 +677,38 @@ DocumentCamera::DocumentCamera(std::string id, std::uint64_t seed, DocumentCamer
 Camera::Frame DocumentCamera::render(sim::Time now, const json& body, const FaultRule* op) {
     const bool crop = ls::bool_field(body, "crop", true);
     const std::uint64_t frame = next_frame_number();
-    const std::uint64_t variant = m_placements * 1'000'003 + frame;
+    const std::uint64_t variant = (m_placements + frame) % k_variants;
     const proto::ImageEffects fx = effects(now, op);
     const std::uint32_t w = basics().width;
     const std::uint32_t h = basics().height;
-    const proto::DocumentFrame scene = proto::render_document_scene(w, h, proto::DocumentScene{m_kind, m_skew_deg, variant, fx});
-    const proto::ImageStats stats = proto::measure_image(scene.image);
+    const proto::DocumentKind kind = m_kind;
+    const double skew = m_skew_deg;
+    const auto scene = cached_frame(
+        "document/" + std::to_string(w) + "x" + std::to_string(h) + "/" + proto::to_string(kind) + "/" +
+            json(skew).dump() + "/" + effects_key(fx) + "/" + std::to_string(variant),
+        [&] {
+            const proto::DocumentFrame df = proto::render_document_scene(w, h, proto::DocumentScene{kind, skew, variant, fx});
+            EncodedFrame e = encode(df.image, proto::measure_image(df.image).quality);
+            e.corners = df.corners;
+            if (df.corners) {  // the upright page, as 裁边/纠偏 would give it
+                const double aspect = proto::document_aspect(kind);
+                auto crop_w = static_cast<std::uint32_t>(std::min<double>(w, std::round(h * aspect)));
+                crop_w = std::max<std::uint32_t>(crop_w, static_cast<std::uint32_t>(std::ceil(16 * aspect)));
+                const proto::GreyImage page = proto::render_document_page(std::max<std::uint32_t>(16, crop_w), kind, variant, fx);
+                e.cropped = std::make_shared<const EncodedFrame>(encode(page, e.quality));
+            }
+            return e;
+        });
     const bool edges_found =
-        scene.corners.has_value() && stats.quality >= m_config.edge_min_quality && hit(now, op, "crop_fail") == nullptr;
-    proto::GreyImage image = scene.image;
-    if (edges_found && crop) {
-        const double aspect = proto::document_aspect(m_kind);
-        auto crop_w = static_cast<std::uint32_t>(std::min<double>(w, std::round(h * aspect)));
-        crop_w = std::max<std::uint32_t>(crop_w, static_cast<std::uint32_t>(std::ceil(16 * aspect)));
-        image = proto::render_document_page(std::max<std::uint32_t>(16, crop_w), m_kind, variant, fx);
-    }
+        scene->corners.has_value() && scene->quality >= m_config.edge_min_quality && hit(now, op, "crop_fail") == nullptr;
+    const EncodedFrame& image = (edges_found && crop && scene->cropped) ? *scene->cropped : *scene;
     json edges = json::array();
     if (edges_found)
-        for (const auto& p : *scene.corners) edges.push_back(json::array({std::round(p.x * 10) / 10, std::round(p.y * 10) / 10}));
-    const Bytes png = proto::to_png(image);
+        for (const auto& p : *scene->corners) edges.push_back(json::array({std::round(p.x * 10) / 10, std::round(p.y * 10) / 10}));
     Frame f;
-    f.image_hash = hash_bytes(png);
-    f.data = json{{"image", proto::base64_encode(png)},
-                  {"format", "png"},
+    f.image_hash = image.hash;
+    f.image = std::shared_ptr<const std::string>(scene, &image.base64);
+    f.data = json{{"format", "png"},
                   {"width", image.width},
                   {"height", image.height},
                   {"frame_width", w},
@@ -647,7 +716,7 @@ Camera::Frame DocumentCamera::render(sim::Time now, const json& body, const Faul
                   {"edges", edges},
                   {"cropped", edges_found && crop},
                   {"skew_deg", edges_found ? json(m_skew_deg) : json(nullptr)},
-                  {"quality", round3(stats.quality)},
+                  {"quality", round3(scene->quality)},
                   {"frame", frame}};
     f.truth = json{{"document", proto::to_string(m_kind)}};
     return f;

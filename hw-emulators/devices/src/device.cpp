@@ -82,7 +82,7 @@ ActionResult Device::act(sim::Time now, const json& action) {
             json rule = spec;
             if (rule.is_object()) rule.erase("action");
             const std::string id = m_faults.add(FaultRule::from_json(rule), now);
-            record(now, "event", json{{"fault_injected", redact(rule)}, {"id", id}});
+            if (m_trace != nullptr) record(now, "event", json{{"fault_injected", redact(rule)}, {"id", id}});
             return ActionResult::success(json{{"id", id}});
         } catch (const std::exception& e) {
             return ActionResult::failure(e.what());
@@ -96,11 +96,11 @@ ActionResult Device::act(sim::Time now, const json& action) {
         } else {
             m_faults.clear_all();
         }
-        record(now, "event", json{{"fault_cleared", action.value("id", std::string("all"))}});
+        if (m_trace != nullptr) record(now, "event", json{{"fault_cleared", action.value("id", std::string("all"))}});
         return ActionResult::success();
     }
     if (auto r = on_action(now, name, action)) {
-        if (r->ok) record(now, "event", redact(action));
+        if (r->ok && m_trace != nullptr) record(now, "event", redact(action));
         return *r;
     }
     std::string known;

@@ -244,6 +244,7 @@ void IdCardReader::power_cycle(sim::Time now) {
 // --- Input ------------------------------------------------------------------------------------
 
 void IdCardReader::on_bytes(sim::Time now, ByteView bytes) {
+    const bool tracing = trace() != nullptr;
     advance(now);
     if (faults().active(now, "disconnected")) {
         record(now, "in", json{{"ignored", "disconnected"}, {"bytes", bytes.size()}}, bytes);
@@ -252,7 +253,7 @@ void IdCardReader::on_bytes(sim::Time now, ByteView bytes) {
     m_last_rx = now;
     json frames = json::array();
     for (const protocol::SamEvent& e : m_decoder.feed(bytes)) {
-        frames.push_back(event_json(e));
+        if (tracing) frames.push_back(event_json(e));
         Pending p;
         p.arrival = now;
         if (e.kind == protocol::SamEventKind::garbage) continue;
@@ -267,12 +268,12 @@ void IdCardReader::on_bytes(sim::Time now, ByteView bytes) {
         }
         if (m_queue.size() >= m_config.max_queued_requests) {
             ++m_dropped_requests;
-            frames.back()["dropped"] = "reader busy, queue full";
+            if (tracing) frames.back()["dropped"] = "reader busy, queue full";
             continue;
         }
         m_queue.push_back(std::move(p));
     }
-    record(now, "in", json{{"frames", std::move(frames)}}, bytes);
+    if (tracing) record(now, "in", json{{"frames", std::move(frames)}}, bytes);
     advance(now);
 }
 
@@ -418,12 +419,16 @@ void IdCardReader::deliver(InFlight& f) {
         return;
     }
     protocol::Bytes frame = a.response.encode();
-    json decoded{{"command", f.op},
-                 {"sw3", hex2(a.response.sw3)},
-                 {"status", protocol::sw3_name(a.response.status())},
-                 {"meaning", protocol::to_string(a.response.status())},
-                 {"data_len", a.response.data.size()}};
-    for (const auto& item : a.note.items()) decoded[item.key()] = item.value();
+    // Decoded records cost more than the answer itself: built only when kept.
+    json decoded;
+    if (trace() != nullptr) {
+        decoded = json{{"command", f.op},
+                       {"sw3", hex2(a.response.sw3)},
+                       {"status", protocol::sw3_name(a.response.status())},
+                       {"meaning", protocol::to_string(a.response.status())},
+                       {"data_len", a.response.data.size()}};
+        for (const auto& item : a.note.items()) decoded[item.key()] = item.value();
+    }
     if (holds(f, t, "no_reply")) {
         decoded["fault"] = "no_reply";
         record(t, "event", json{{"answer_dropped", decoded}});
@@ -454,9 +459,9 @@ void IdCardReader::deliver(InFlight& f) {
         frame.insert(frame.begin(), noise.begin(), noise.end());
         applied.push_back("garbage_before");
     }
-    if (!applied.empty()) decoded["faults"] = applied;
+    if (!applied.empty() && trace() != nullptr) decoded["faults"] = applied;
     transmit(t, frame);
-    record(t, "out", decoded, frame);
+    if (trace() != nullptr) record(t, "out", decoded, frame);
     m_free_at = std::max(t, output_idle_at());
     if (a.new_baud) {
         m_pending_baud = a.new_baud;
@@ -588,7 +593,7 @@ IdCardReader::Answer IdCardReader::read_card(InFlight& f, sim::Time t, SamComman
             : protocol::encode_read_info_fingerprint_data(text.block, photo,
                                                           m_card->has_fingerprint ? m_card->fingerprint : protocol::Bytes{});
     a.response = SamResponse(Sw3::success, data);
-    a.note["card"] = m_card->summary();
+    if (trace() != nullptr) a.note["card"] = m_card->summary();
     return a;
 }
 

@@ -588,15 +588,18 @@ void ReceiptPrinter::on_bytes(sim::Time at, ByteView bytes) {
     }
     std::vector<esc::Event> events;
     m_parser.feed(bytes, events);
+    const bool tracing = trace() != nullptr;  // decoded records are built only when kept
     json decoded = json::array();
     for (const auto& e : events) {
-        if (decoded.size() < k_described_events) decoded.push_back(e.describe());
+        if (tracing && decoded.size() < k_described_events) decoded.push_back(e.describe());
         if (e.kind == EventKind::unsupported) ++m_unsupported;
         if (e.kind == EventKind::oversize) ++m_oversize;
     }
-    json in{{"events", std::move(decoded)}, {"bytes", bytes.size()}};
-    if (events.size() > k_described_events) in["more_events"] = events.size() - k_described_events;
-    record(now, "in", std::move(in), bytes);
+    if (tracing) {
+        json in{{"events", std::move(decoded)}, {"bytes", bytes.size()}};
+        if (events.size() > k_described_events) in["more_events"] = events.size() - k_described_events;
+        record(now, "in", std::move(in), bytes);
+    }
 
     const bool refuse = faults().active(now, "buffer_full") != nullptr;
     std::size_t lost = 0;

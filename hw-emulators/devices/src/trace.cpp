@@ -109,7 +109,8 @@ std::vector<TraceRecord> read_trace(std::istream& in) {
     return out;
 }
 
-ReplayResult replay(StreamDevice& fresh, const std::vector<TraceRecord>& records, const std::string& device_id) {
+ReplayResult replay(StreamDevice& fresh, const std::vector<TraceRecord>& records, const std::string& device_id,
+                    bool apply_events) {
     ReplayResult res;
     std::vector<std::uint8_t> expected, produced;
     auto drain_until = [&](sim::Time t) {
@@ -131,6 +132,19 @@ ReplayResult replay(StreamDevice& fresh, const std::vector<TraceRecord>& records
         if (r.dir == "in") {
             fresh.on_bytes(r.t, r.raw);
             ++res.inputs;
+        } else if (apply_events && r.dir == "event" && r.frame.is_object()) {
+            // Physical actions and injected faults are part of the recording.
+            json action;
+            if (r.frame.contains("action")) action = r.frame;
+            else if (r.frame.contains("fault_injected")) action = r.frame["fault_injected"];
+            if (action.is_object()) {
+                if (!action.contains("action")) action["action"] = "inject_fault";
+                if (r.frame.contains("id") && !action.contains("id")) action["id"] = r.frame["id"];
+                const ActionResult a = fresh.act(r.t, action);
+                ++res.events;
+                if (!a.ok) res.differences.push_back("event at " + std::to_string(r.t.time_since_epoch().count()) +
+                                                     " us could not be replayed: " + a.error);
+            }
         } else if (r.dir == "out") {
             expected.insert(expected.end(), r.raw.begin(), r.raw.end());
             ++res.outputs;

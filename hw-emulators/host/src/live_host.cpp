@@ -475,7 +475,8 @@ void LiveHost::start() {
     for (auto& h : m->https) m->serve_http(*h);
     if (m->control_port) {
         m->control.set_endpoints([this] { return m->endpoints_json(); });
-        m->control.set_trace(dynamic_cast<const devices::MemoryTrace*>(m->opt.trace));
+        m->control.set_trace(m->opt.control_trace != nullptr ? m->opt.control_trace
+                                                             : dynamic_cast<const devices::MemoryTrace*>(m->opt.trace));
         m->control.set_on_change([this](devices::Device& d) {
             // An action may have produced output or changed timing.
             Impl::Driver& drv = m->driver_for(d);

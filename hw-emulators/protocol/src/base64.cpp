@@ -1,17 +1,22 @@
 #include <kiosktwin/protocol/base64.hpp>
 
+#include <array>
+
 namespace kiosktwin::protocol {
 namespace {
 constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int value_of(char c) noexcept {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+// Symbol values by byte: 0..63, or k_pad / k_space / k_bad.
+constexpr std::uint8_t k_bad = 0xFF, k_space = 0xFE, k_pad = 0xFD;
+constexpr std::array<std::uint8_t, 256> make_table() {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& v : t) v = k_bad;
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(k_alphabet[i])] = static_cast<std::uint8_t>(i);
+    for (char c : {' ', '\n', '\r', '\t'}) t[static_cast<unsigned char>(c)] = k_space;
+    t['='] = k_pad;
+    return t;
 }
+constexpr auto k_table = make_table();
 }  // namespace
 
 std::string base64_encode(ByteView b) {
@@ -37,31 +42,50 @@ std::string base64_encode(ByteView b) {
 }
 
 std::optional<Bytes> base64_decode(std::string_view text) {
-    Bytes out;
-    out.reserve(text.size() / 4 * 3);
+    Bytes out(text.size() / 4 * 3 + 3);
+    std::size_t n = 0;
     std::uint32_t acc = 0;
     int bits = 0;
     std::size_t symbols = 0;
     std::size_t padding = 0;
     for (char c : text) {
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-        if (c == '=') {
+        const std::uint8_t v = k_table[static_cast<unsigned char>(c)];
+        if (v < 64) {
+            if (padding > 0) return std::nullopt;  // data after padding
+            acc = (acc << 6) | v;
+            bits += 6;
+            ++symbols;
+            if (bits >= 8) {
+                bits -= 8;
+                out[n++] = static_cast<std::uint8_t>((acc >> bits) & 0xFF);
+            }
+        } else if (v == k_pad) {
             ++padding;
-            continue;
+        } else if (v == k_bad) {
+            return std::nullopt;
         }
-        if (padding > 0) return std::nullopt;  // data after padding
-        const int v = value_of(c);
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        ++symbols;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xFF));
+    }
+    out.resize(n);
+    if (symbols % 4 == 1 || padding > 2 || (padding > 0 && (symbols + padding) % 4 != 0)) return std::nullopt;
+    return out;
+}
+
+std::optional<std::size_t> base64_decoded_size(std::string_view text) noexcept {
+    std::size_t symbols = 0;
+    std::size_t padding = 0;
+    for (char c : text) {
+        const std::uint8_t v = k_table[static_cast<unsigned char>(c)];
+        if (v < 64) {
+            if (padding > 0) return std::nullopt;
+            ++symbols;
+        } else if (v == k_pad) {
+            ++padding;
+        } else if (v == k_bad) {
+            return std::nullopt;
         }
     }
     if (symbols % 4 == 1 || padding > 2 || (padding > 0 && (symbols + padding) % 4 != 0)) return std::nullopt;
-    return out;
+    return symbols * 6 / 8;
 }
 
 }  // namespace kiosktwin::protocol

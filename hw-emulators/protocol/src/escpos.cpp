@@ -327,6 +327,19 @@ void Parser::unsupported(bool known, std::vector<Event>& out) {
     finish(std::move(e), out);
 }
 
+void Parser::unknown_command(std::uint8_t c, int fixed, std::vector<Event>& out) {
+    if (fixed >= 0) {
+        if (m_cmd.size() < static_cast<std::size_t>(2 + fixed)) return;  // wait for its parameters
+        unsupported(true, out);
+        return;
+    }
+    if (c < 0x20) {
+        lone_prefix(out);
+        return;
+    }
+    unsupported(false, out);
+}
+
 void Parser::lone_prefix(std::vector<Event>& out) {
     // A prefix followed by something that is not a command code: the prefix
     // alone is unsupported and the next byte is read afresh.
@@ -482,17 +495,7 @@ void Parser::command_esc(std::vector<Event>& out) {
     }
     default: break;
     }
-    const int fixed = esc_fixed(c);
-    if (fixed >= 0) {
-        if (n < static_cast<std::size_t>(2 + fixed)) return;
-        unsupported(true, out);
-        return;
-    }
-    if (c < 0x20) {
-        lone_prefix(out);
-        return;
-    }
-    unsupported(false, out);
+    unknown_command(c, esc_fixed(c), out);
 }
 
 void Parser::command_gs(std::vector<Event>& out) {
@@ -605,17 +608,7 @@ void Parser::command_gs(std::vector<Event>& out) {
     }
     default: break;
     }
-    const int fixed = gs_fixed(c);
-    if (fixed >= 0) {
-        if (n < static_cast<std::size_t>(2 + fixed)) return;
-        unsupported(true, out);
-        return;
-    }
-    if (c < 0x20) {
-        lone_prefix(out);
-        return;
-    }
-    unsupported(false, out);
+    unknown_command(c, gs_fixed(c), out);
 }
 
 void Parser::command_fs(std::vector<Event>& out) {
@@ -655,17 +648,7 @@ void Parser::command_fs(std::vector<Event>& out) {
     }
     default: break;
     }
-    const int fixed = fs_fixed(c);
-    if (fixed >= 0) {
-        if (n < static_cast<std::size_t>(2 + fixed)) return;
-        unsupported(true, out);
-        return;
-    }
-    if (c < 0x20) {
-        lone_prefix(out);
-        return;
-    }
-    unsupported(false, out);
+    unknown_command(c, fs_fixed(c), out);
 }
 
 void Parser::begin_data(Block block, std::uint64_t length, std::size_t cap, std::vector<Event>& out) {

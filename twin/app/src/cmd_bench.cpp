@@ -6,6 +6,7 @@
 #include <kiosktwin/analysis/queueing.hpp>
 #include <kiosktwin/analysis/reference_models.hpp>
 #include <kiosktwin/sim/frame_pool.hpp>
+#include <kiosktwin/sim/time.hpp>
 
 #include <fmt/core.h>
 
@@ -96,6 +97,7 @@ int bench_mmc(const MmcBenchOptions& o) {
 
 struct DevicesBenchOptions {
     int kiosks = 10'000;
+    double arrival_gap_ms = 100;
     std::uint64_t seed = 1;
     std::string bench_file = "scenarios/bench-default.json";
     bool json = false;
@@ -117,6 +119,7 @@ int bench_devices(const DevicesBenchOptions& o) {
     p.kiosks = o.kiosks;
     p.seed = o.seed;
     p.bench_json = ss.str();
+    p.arrival_gap = sim::from_seconds(o.arrival_gap_ms / 1000.0);
     analysis::DeviceBenchResult r;
     try {
         r = analysis::run_device_bench(p, &wall_seconds);
@@ -131,6 +134,7 @@ int bench_devices(const DevicesBenchOptions& o) {
         print_json({{"bench", "devices"},
                     {"kiosks", o.kiosks},
                     {"seed", o.seed},
+                    {"arrival_gap_ms", o.arrival_gap_ms},
                     {"devices", r.devices},
                     {"kiosk_sessions", r.kiosk_sessions},
                     {"failed_sessions", r.failed_sessions},
@@ -146,8 +150,8 @@ int bench_devices(const DevicesBenchOptions& o) {
                     {"peak_rss_mb", peak_rss_mb()}});
     } else {
         fmt::print("{} kiosks, {} devices (built in {:.2f} s), one scripted session each "
-                   "(ID read, face capture, 2-page A4 print, receipt)\n",
-                   o.kiosks, r.devices, r.build_s);
+                   "(ID read, face check, 2-page A4 print, receipt), a citizen every {} ms\n",
+                   o.kiosks, r.devices, r.build_s, o.arrival_gap_ms);
         fmt::print("  kiosk sessions   {:>14} in {:.3f} s   ({:.0f} sessions/s)\n", r.kiosk_sessions, r.run_s, sessions_per_s);
         fmt::print("  device ops       {:>14}   ({:.0f} ops/s)\n", r.operations, ops_per_s);
         fmt::print("  bytes decoded    {:>14}   ({:.1f} MB/s)\n", r.bytes, bytes_per_s / 1e6);
@@ -188,9 +192,13 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     auto d = std::make_shared<DevicesBenchOptions>();
     CLI::App* dev = bench->add_subcommand(
         "devices", "N kiosks' full device sets in virtual time, one scripted session each: read an ID card (SAM), "
-                   "capture a face, print a 2-page A4 document (IPP) and a receipt (ESC/POS)");
+                   "check the face against the card's photo, print a 2-page A4 document (IPP) and a receipt (ESC/POS)");
     dev->add_option("--kiosks", d->kiosks, "Kiosks (one session each)")->check(CLI::Range(1, 1'000'000))->capture_default_str();
     dev->add_option("--seed", d->seed, "Master seed")->capture_default_str();
+    dev->add_option("--arrival-gap-ms", d->arrival_gap_ms,
+                    "Virtual time between sessions starting (0 = all kiosks at once)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     dev->add_option("--bench", d->bench_file, "Bench file whose first kiosk is replicated")->capture_default_str();
     dev->add_flag("--json", d->json, "Print one JSON object on stdout");
     dev->callback([d, &exit_code] { exit_code = bench_devices(*d); });

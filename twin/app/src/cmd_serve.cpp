@@ -99,8 +99,8 @@ int serve(const ServeOptions& o) {
     host::HostOptions ho;
     ho.run_dir = o.run_dir;
     ho.bind_address = o.bind;
-    ho.trace = &memory;
-    if (jsonl) ho.trace = &tee;
+    ho.trace = jsonl ? static_cast<devices::TraceSink*>(&tee) : &memory;
+    ho.control_trace = &memory;
     if (!o.quiet) ho.log = [](const std::string& s) { fmt::print(stderr, "serve: {}\n", s); };
     host::LiveHost live(ho);
     // HTTP devices of one kiosk share a port per service (ipp, local_service).

@@ -60,6 +60,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -166,9 +167,11 @@ public:
     std::uint64_t frames() const noexcept { return m_frames; }
 
 protected:
-    /// A captured frame: the reply's data, with the PNG as Base64 in "image".
+    /// A captured frame: the reply's data, and the PNG as Base64 (shared,
+    /// not copied: frames are kept and compared far more often than sent).
     struct Frame {
-        nlohmann::json data;
+        nlohmann::json data;  ///< everything the capture reply says but "image"
+        std::shared_ptr<const std::string> image;  ///< the PNG, Base64
         std::uint64_t image_hash = 0;  ///< of the PNG bytes
         nlohmann::json truth = nlohmann::json::object();  ///< what was really in front (never sent)
     };
@@ -186,6 +189,9 @@ protected:
     virtual Reply call_extra(sim::Time now, std::string_view endpoint, const nlohmann::json& body) = 0;
     /// Captures a frame (the capture endpoint's work, operation "capture"), or the failure.
     Reply capture(sim::Time now, const nlohmann::json& body);
+    /// Takes a frame (operation "capture") into m_recent and adds the time it
+    /// takes to `delay`; the failure reply if there is none.
+    std::optional<Reply> shoot(sim::Time now, const nlohmann::json& body, sim::Duration& delay);
     /// The fault that strikes or holds for `op` / `name`, if any.
     const FaultRule* hit(sim::Time now, const FaultRule* op, std::string_view name) const;
     /// Spoiling conditions now (glare, blur, low_light).

@@ -90,14 +90,20 @@ std::vector<TraceRecord> read_trace(std::istream& in);
 
 struct ReplayResult {
     std::size_t inputs = 0;      ///< "in" records fed
+    std::size_t events = 0;      ///< recorded actions and fault injections re-applied
     std::size_t outputs = 0;     ///< bytes answered, as recorded "out" records compared
     std::vector<std::string> differences;  ///< human-readable, empty when the replay matches
     bool matches() const noexcept { return differences.empty(); }
 };
 
-/// Replays the "in" records of `device_id` into `fresh` (a device built as the
-/// recorded one was, with the same seed) and compares the bytes it answers
-/// with the recorded "out" bytes.
-ReplayResult replay(StreamDevice& fresh, const std::vector<TraceRecord>& records, const std::string& device_id);
+/// Replays the records of `device_id` into `fresh` (a device built as the
+/// recorded one was, with the same seed): the bytes that came in and the
+/// actions and fault injections, each at its recorded time; then compares
+/// the bytes it answers with the recorded "out" bytes. An action whose
+/// recording had a citizen ID number masked (R-9.3-1) cannot be replayed and
+/// is reported as a difference. With apply_events false only the bytes are
+/// replayed (the caller has prepared `fresh` itself).
+ReplayResult replay(StreamDevice& fresh, const std::vector<TraceRecord>& records, const std::string& device_id,
+                    bool apply_events = true);
 
 }  // namespace kiosktwin::devices

@@ -40,6 +40,9 @@ struct HostOptions {
     std::string bind_address = "127.0.0.1";
     /// Receives every decoded exchange (may be null). Written on the host thread.
     devices::TraceSink* trace = nullptr;
+    /// The recent exchanges the control API serves under /trace (may be null;
+    /// usually one of the sinks behind `trace`).
+    const devices::MemoryTrace* control_trace = nullptr;
     /// Human-readable log lines (connections, errors); may be empty.
     std::function<void(const std::string&)> log;
 };

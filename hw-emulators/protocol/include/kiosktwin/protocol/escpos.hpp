@@ -168,6 +168,9 @@ private:
     void finish(Event e, std::vector<Event>& out);
     void unsupported(bool known, std::vector<Event>& out);
     void lone_prefix(std::vector<Event>& out);
+    /// A command outside the subset: skipped whole if its length is known
+    /// (`fixed` parameter bytes), else reported and resynchronised.
+    void unknown_command(std::uint8_t c, int fixed, std::vector<Event>& out);
     void flush_text(std::vector<Event>& out);
     void emit_simple(EventKind kind, int n, std::size_t size, std::vector<Event>& out);
     void watch_realtime(std::uint8_t b, std::vector<Event>& out);

@@ -1,10 +1,14 @@
 // The device benchmark: N kiosks' full device sets in virtual time, each
 // driven through one scripted session by kiosk-side code that speaks the real
-// protocols — read an ID card over SAM frames, capture a face from the camera
-// service, print a 2-page A4 document over IPP (polling the job until it is
-// done) and a receipt over ESC/POS (taking it from the slot when cut).
+// protocols — read an ID card over SAM frames, check the citizen's face
+// against the card's photo (the camera captures a frame and compares), print
+// a 2-page A4 document over IPP (polling the job until it is done) and a
+// receipt over ESC/POS (taking it from the slot when cut).
 #pragma once
 
+#include <kiosktwin/sim/time.hpp>
+
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -15,6 +19,9 @@ struct DeviceBenchParams {
     std::uint64_t seed = 1;
     /// The bench file whose first kiosk is replicated (its JSON text).
     std::string bench_json;
+    /// Virtual time between one kiosk's session starting and the next's:
+    /// citizens arrive one after another (0 = every session at once).
+    sim::Duration arrival_gap = std::chrono::milliseconds(100);
 };
 
 struct DeviceBenchResult {

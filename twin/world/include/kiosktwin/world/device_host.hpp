@@ -17,7 +17,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 
@@ -58,7 +58,7 @@ private:
     struct Entry;
     Entry& entry(devices::Device& d);
     sim::Simulation& m_sim;
-    std::map<devices::Device*, std::unique_ptr<Entry>> m_entries;
+    std::unordered_map<devices::Device*, std::unique_ptr<Entry>> m_entries;
     std::uint64_t m_operations = 0;
     std::uint64_t m_bytes = 0;
 };
