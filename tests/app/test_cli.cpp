@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
+#include <unistd.h>
 
 using namespace kiosktwin::test;
 using nlohmann::json;
@@ -155,6 +157,27 @@ TEST_CASE("bench mmc prints its figures, and one JSON object with --json", "[cli
     const auto text = kt("bench mmc --customers 20000");
     CHECK(text.exit_code == 0);
     CHECK(text.out.find("customers/s") != std::string::npos);
+}
+
+TEST_CASE("serve hosts several kiosks in one process, each on its own ports", "[cli]") {
+    const int base = 42000 + static_cast<int>(::getpid() % 500) * 10;
+    const auto dir = std::filesystem::temp_directory_path() / ("kiosktwin-serve-" + std::to_string(::getpid()));
+    const auto r = kt("serve --kiosks 3 --port-base " + std::to_string(base) + " --run-dir '" + dir.string() +
+                      "' --duration 1 --quiet --json");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json ep = parse_one_object(r.out);
+    REQUIRE(ep["kiosks"].size() == 3);
+    std::set<std::string> addresses;
+    for (const auto& k : ep["kiosks"])
+        for (const auto& e : k["endpoints"]) CHECK(addresses.insert(e["address"].get<std::string>()).second);
+    CHECK(addresses.size() == 3 * 5);  // per kiosk: 2 serial links, the receipt printer, the A4 printer, the local service
+    CHECK(ep["control"] == "http://127.0.0.1:" + std::to_string(base));
+    CHECK_FALSE(std::filesystem::exists(dir / "endpoints.json"));  // removed on the way out
+    std::filesystem::remove_all(dir);
+    const auto bad = kt("serve scenarios/default.json --duration 1");  // a hall scenario is not a bench
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.err.find("/kiosks: expected a list of at least one kiosk") != std::string::npos);
 }
 
 TEST_CASE("bench devices drives kiosks' device sets through scripted sessions", "[cli][bench]") {
