@@ -41,8 +41,8 @@ std::string write_temp(const std::string& name, const std::string& text) {
 TEST_CASE("kiosktwin and every verb answer --help with exit 0", "[cli]") {
     const auto top = kt("--help");
     CHECK(top.exit_code == 0);
-    for (const char* verb : {"run", "validate", "serve", "bench"}) CHECK(top.out.find(verb) != std::string::npos);
-    for (const char* verb : {"run", "validate", "serve", "bench", "bench mmc"}) {
+    for (const char* verb : {"run", "validate", "serve", "replay", "bench"}) CHECK(top.out.find(verb) != std::string::npos);
+    for (const char* verb : {"run", "validate", "serve", "replay", "bench", "bench mmc", "bench devices"}) {
         INFO(verb);
         const auto r = kt(std::string(verb) + " --help");
         CHECK(r.exit_code == 0);

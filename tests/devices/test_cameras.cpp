@@ -5,6 +5,8 @@
 #include <kiosktwin/devices/trace.hpp>
 #include <kiosktwin/protocol/base64.hpp>
 
+#include "device_calls.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace kiosktwin;
@@ -17,42 +19,13 @@ namespace {
 
 sim::Time at(sim::Duration d) { return sim::Time{d}; }
 
-struct Answer {
-    int status = 0;
-    json body;
-    sim::Duration delay{};
-    HttpResponse raw;
-};
-
-Answer call(HttpDevice& d, sim::Time now, const std::string& method, const std::string& target,
-            const std::string& body = "") {
-    HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    if (!body.empty()) req.headers["content-type"] = "application/json";
-    Answer a;
-    a.raw = d.handle(now, req);
-    a.status = a.raw.status;
-    a.delay = a.raw.delay;
-    if (!a.raw.body.empty()) a.body = json::parse(a.raw.body);
-    return a;
-}
-
-Answer post(HttpDevice& d, sim::Time now, const std::string& target, const json& body = json::object()) {
-    return call(d, now, "POST", target, body.dump());
-}
-
-void act(Device& d, sim::Time now, json action) {
-    const ActionResult r = d.act(now, action);
-    INFO(r.error);
-    REQUIRE(r.ok);
-}
-
-void fault(Device& d, sim::Time now, json rule) {
-    rule["action"] = "inject_fault";
-    act(d, now, std::move(rule));
-}
+using test::Answer;
+using test::act;
+using test::call;
+using test::error_code;
+using test::fault;
+using test::get;
+using test::post;
 
 // Width and height from a Base64 PNG's IHDR.
 std::pair<std::uint32_t, std::uint32_t> png_size(const json& image) {
@@ -69,7 +42,6 @@ std::pair<std::uint32_t, std::uint32_t> png_size(const json& image) {
 
 const std::string k_wlt = proto::base64_encode(Bytes(1024, 0x57));  // an opaque WLT photo
 
-std::string error_code(const Answer& a) { return a.body["error"]["code"].get<std::string>(); }
 
 }  // namespace
 

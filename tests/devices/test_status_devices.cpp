@@ -7,6 +7,8 @@
 #include <kiosktwin/protocol/base64.hpp>
 #include <kiosktwin/protocol/citizen_id.hpp>
 
+#include "device_calls.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -21,44 +23,14 @@ namespace {
 
 sim::Time at(sim::Duration d) { return sim::Time{d}; }
 
-struct Answer {
-    int status = 0;
-    json body;
-    sim::Duration delay{};
-};
+using test::Answer;
+using test::act;
+using test::call;
+using test::error_code;
+using test::fault;
+using test::get;
+using test::post;
 
-Answer call(HttpDevice& d, sim::Time now, const std::string& method, const std::string& target, const std::string& body) {
-    HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    const HttpResponse r = d.handle(now, req);
-    Answer a;
-    a.status = r.status;
-    a.delay = r.delay;
-    a.body = json::parse(r.body);
-    return a;
-}
-
-Answer post(HttpDevice& d, sim::Time now, const std::string& target, const json& body = json::object()) {
-    return call(d, now, "POST", target, body.dump());
-}
-
-Answer get(HttpDevice& d, sim::Time now, const std::string& target) { return call(d, now, "GET", target, ""); }
-
-ActionResult act(Device& d, sim::Time now, json action) {
-    const ActionResult r = d.act(now, action);
-    INFO(r.error);
-    REQUIRE(r.ok);
-    return r;
-}
-
-void fault(Device& d, sim::Time now, json rule) {
-    rule["action"] = "inject_fault";
-    act(d, now, std::move(rule));
-}
-
-std::string error_code(const Answer& a) { return a.body["error"]["code"].get<std::string>(); }
 
 }  // namespace
 

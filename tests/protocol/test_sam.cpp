@@ -2,6 +2,8 @@
 // Annex H1, and the incremental decoder against splits, noise and damage.
 #include <kiosktwin/protocol/sam.hpp>
 
+#include "hex.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -11,25 +13,7 @@ using namespace kiosktwin::protocol;
 
 namespace {
 
-// "AA AA 96" → bytes.
-Bytes hx(std::string_view text) {
-    Bytes b;
-    int nibble = -1;
-    for (char c : text) {
-        int v = -1;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        if (v < 0) continue;
-        if (nibble < 0) {
-            nibble = v;
-        } else {
-            b.push_back(static_cast<std::uint8_t>(nibble * 16 + v));
-            nibble = -1;
-        }
-    }
-    return b;
-}
+using kiosktwin::test::hx;
 
 Bytes cat(std::initializer_list<Bytes> parts) {
     Bytes out;
