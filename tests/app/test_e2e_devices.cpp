@@ -102,7 +102,9 @@ private:
     json m_endpoints;
 };
 
-int port_base_for_test() { return 20000 + static_cast<int>(::getpid() % 2000) * 10; }
+// Fixed ports stay below Linux's ephemeral range (32768-60999), from which the
+// OS hands out ports other tests ask for (port 0): no test can take another's.
+int port_base_for_test() { return 20000 + static_cast<int>(::getpid() % 800) * 10; }
 
 CommandResult sh(const std::string& cmd, int timeout_s = 120) { return run_command(cmd, k_src, timeout_s); }
 
