@@ -4,6 +4,7 @@
 #include <kiosktwin/host/live_host.hpp>
 
 #include "http_server.hpp"
+#include "link_proxy.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <termios.h>
 #include <unistd.h>
@@ -414,6 +416,12 @@ struct LiveHost::Impl {
         json j{{"kiosks", list}, {"run_dir", std::filesystem::absolute(opt.run_dir).string()}, {"pid", ::getpid()}};
         if (control_server)
             j["control"] = "http://" + opt.bind_address + ":" + std::to_string(control_server->port());
+        if (link_proxy) {
+            json links{{"api", "http://" + opt.bind_address + ":" + std::to_string(link_server->port())},
+                       {"protocol", "toxiproxy"},
+                       {"proxies", link_proxy->proxies_json()}};
+            j["links"] = std::move(links);
+        }
         return j;
     }
 
@@ -430,7 +438,44 @@ struct LiveHost::Impl {
     ControlApi control;
     std::optional<std::uint16_t> control_port;
     std::unique_ptr<detail::HttpServer> control_server;
+    std::optional<LinkOptions> link_options;
+    std::unique_ptr<detail::LinkProxy> link_proxy;
+    std::unique_ptr<detail::HttpServer> link_server;
     std::filesystem::path endpoints_file;
+
+    void write_endpoints() const {
+        if (endpoints_file.empty()) return;
+        // Replaced atomically: a reader never sees half a file.
+        const std::filesystem::path tmp = endpoints_file.string() + ".tmp";
+        std::ofstream(tmp) << endpoints_json().dump(2) << '\n';
+        std::error_code ec;
+        std::filesystem::rename(tmp, endpoints_file, ec);
+    }
+
+    void start_links() {
+        const LinkOptions& lo = *link_options;
+        detail::LinkProxyOptions po;
+        po.seed = lo.seed;
+        po.week = lo.week;
+        po.now = [this] { return now(); };
+        po.wall = [this](sim::Time t) { return wall(t); };
+        po.log = opt.log;
+        link_proxy = std::make_unique<detail::LinkProxy>(io, std::move(po));
+        link_proxy->populate(lo.proxies);
+        link_server = std::make_unique<detail::HttpServer>(
+            io, opt.bind_address, lo.api_port,
+            [this](devices::HttpRequest req, detail::Reply reply) {
+                link::ApiRequest r{req.method, req.target, std::move(req.body), req.header("user-agent")};
+                const link::ApiResponse a = link_proxy->handle(r);
+                if (req.method != "GET") write_endpoints();  // the proxies listed there follow the API
+                devices::HttpResponse out;
+                out.status = a.status;
+                out.content_type = a.content_type;
+                out.body = a.body;
+                reply(std::move(out));
+            },
+            opt.log);
+    }
 };
 
 LiveHost::LiveHost(HostOptions options) : m(std::make_unique<Impl>(std::move(options))) {}
@@ -462,6 +507,8 @@ void LiveHost::add_http(std::string kiosk, std::string service, std::uint16_t po
 
 void LiveHost::add_control(std::uint16_t port) { m->control_port = port; }
 
+void LiveHost::add_links(LinkOptions options) { m->link_options = std::move(options); }
+
 void LiveHost::start() {
     m->t0 = Clock::now();
     m->started = true;
@@ -488,6 +535,7 @@ void LiveHost::start() {
             [this](devices::HttpRequest req, detail::Reply reply) { reply(m->control.handle(m->now(), req)); },
             m->opt.log);
     }
+    if (m->link_options) m->start_links();
     for (auto& [dev, drv] : m->drivers) drv->poke();
     m->signals.add(SIGINT);
     m->signals.add(SIGTERM);
@@ -497,7 +545,7 @@ void LiveHost::start() {
         stop();
     });
     m->endpoints_file = m->opt.run_dir / "endpoints.json";
-    std::ofstream(m->endpoints_file) << m->endpoints_json().dump(2) << '\n';
+    m->write_endpoints();
 }
 
 json LiveHost::endpoints() const { return m->endpoints_json(); }
@@ -520,6 +568,8 @@ void LiveHost::cleanup() noexcept {
     for (auto& h : m->https)
         if (h->server) h->server->stop();
     if (m->control_server) m->control_server->stop();
+    if (m->link_server) m->link_server->stop();
+    if (m->link_proxy) m->link_proxy->shutdown();
     if (!m->endpoints_file.empty()) {
         std::error_code ec;
         std::filesystem::remove(m->endpoints_file, ec);

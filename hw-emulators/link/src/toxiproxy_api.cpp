@@ -227,7 +227,7 @@ void ProxyTable::apply_schedules(sim::Time now) {
 namespace {
 
 ApiResponse json_response(int status, const json& body) {
-    return ApiResponse{status, "application/json", body.dump() + "\n"};
+    return ApiResponse{status, "application/json", body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"};
 }
 
 ApiResponse no_content() { return ApiResponse{204, "", ""}; }

@@ -3,9 +3,11 @@
 #include "common.hpp"
 
 #include <kiosktwin/analysis/device_bench.hpp>
+#include <kiosktwin/analysis/link_bench.hpp>
 #include <kiosktwin/analysis/queueing.hpp>
 #include <kiosktwin/analysis/reference_models.hpp>
 #include <kiosktwin/sim/frame_pool.hpp>
+#include <kiosktwin/host/link_bench.hpp>
 #include <kiosktwin/sim/time.hpp>
 
 #include <fmt/core.h>
@@ -165,6 +167,90 @@ int bench_devices(const DevicesBenchOptions& o) {
     return exit_ok;
 }
 
+struct LinkBenchOptions {
+    int pings = 20'000;
+    double bulk_mb = 256;
+    int bulk_trials = 3;
+    std::uint64_t chunks = 2'000'000;
+    int connections = 64;
+    std::uint64_t seed = 1;
+    bool skip_live = false;
+    bool json = false;
+};
+
+int bench_link(const LinkBenchOptions& o) {
+    auto progress = [&](const std::string& s) {
+        if (!o.json) fmt::print(stderr, "bench link: {}\n", s);
+    };
+    host::LinkLiveBenchResult live;
+    if (!o.skip_live) {
+        host::LinkLiveBenchParams lp;
+        lp.pings = o.pings;
+        lp.bulk_bytes = static_cast<std::uint64_t>(o.bulk_mb * 1024 * 1024);
+        lp.bulk_trials = o.bulk_trials;
+        lp.progress = progress;
+        try {
+            live = host::run_link_live_bench(lp);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "kiosktwin bench link: {}\n", e.what());
+            return exit_failure;
+        }
+    }
+    analysis::LinkVirtualBenchParams vp;
+    vp.chunks = o.chunks;
+    vp.connections = o.connections;
+    vp.seed = o.seed;
+    analysis::LinkVirtualBenchResult v;
+    try {
+        v = analysis::run_link_virtual_bench(vp, &wall_seconds);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "kiosktwin bench link: {}\n", e.what());
+        return exit_invalid;
+    }
+    progress("virtual: " + std::to_string(v.chunks_delivered) + " chunks delivered");
+    if (o.json) {
+        nlohmann::json j{{"bench", "link"},
+                         {"virtual_chunks_per_s", v.chunks_per_s},
+                         {"virtual_chunks", v.chunks_delivered},
+                         {"virtual_bytes", v.bytes_delivered},
+                         {"virtual_run_s", v.run_s},
+                         {"virtual_time_s", v.virtual_s},
+                         {"virtual_connections", o.connections},
+                         {"virtual_checksum", v.checksum},
+                         {"seed", o.seed},
+                         {"peak_rss_mb", peak_rss_mb()}};
+        if (!o.skip_live) {
+            j["added_p50_us"] = live.added_p50_us;
+            j["added_p99_us"] = live.added_p99_us;
+            j["direct_p50_us"] = live.direct_p50_us;
+            j["direct_p99_us"] = live.direct_p99_us;
+            j["proxy_p50_us"] = live.proxy_p50_us;
+            j["proxy_p99_us"] = live.proxy_p99_us;
+            j["direct_mb_s"] = live.direct_mb_s;
+            j["proxy_mb_s"] = live.proxy_mb_s;
+            j["throughput_ratio"] = live.throughput_ratio;
+            j["pings"] = o.pings;
+        }
+        print_json(j);
+    } else {
+        if (!o.skip_live) {
+            fmt::print("live, loopback, one proxy hop with no toxics ({} round trips of 64 B per path):\n", o.pings);
+            fmt::print("  round trip direct  p50 {:>8.1f} us   p99 {:>8.1f} us\n", live.direct_p50_us, live.direct_p99_us);
+            fmt::print("  round trip proxy   p50 {:>8.1f} us   p99 {:>8.1f} us\n", live.proxy_p50_us, live.proxy_p99_us);
+            fmt::print("  added by the proxy p50 {:>8.1f} us   p99 {:>8.1f} us   (targets 100 / 500)\n", live.added_p50_us,
+                       live.added_p99_us);
+            fmt::print("  bulk direct {:.0f} MB/s, through the proxy {:.0f} MB/s: ratio {:.2f}   (target 0.50)\n",
+                       live.direct_mb_s, live.proxy_mb_s, live.throughput_ratio);
+        }
+        fmt::print("virtual time, latency 20 ms + jitter 5 ms (normal) + bandwidth 100 MB/s, {} connections:\n",
+                   o.connections);
+        fmt::print("  {} chunks in {:.3f} s: {:.2f} M chunks/s on one core   (target 1 M)\n", v.chunks_delivered, v.run_s,
+                   v.chunks_per_s / 1e6);
+        fmt::print("  peak RSS {:.1f} MB\n", peak_rss_mb());
+    }
+    return exit_ok;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -202,6 +288,23 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     dev->add_option("--bench", d->bench_file, "Bench file whose first kiosk is replicated")->capture_default_str();
     dev->add_flag("--json", d->json, "Print one JSON object on stdout");
     dev->callback([d, &exit_code] { exit_code = bench_devices(*d); });
+
+    auto l = std::make_shared<LinkBenchOptions>();
+    CLI::App* lk = bench->add_subcommand(
+        "link", "The link model's cost: on loopback, a ping-pong and a bulk transfer direct and through one proxy hop "
+                "with no toxics (added latency, throughput ratio); in virtual time, chunks per second through a "
+                "latency + jitter + bandwidth stack");
+    lk->add_option("--pings", l->pings, "Measured round trips per path")->check(CLI::Range(100, 10'000'000))->capture_default_str();
+    lk->add_option("--bulk-mb", l->bulk_mb, "MiB per bulk trial")->check(CLI::Range(1.0, 65536.0))->capture_default_str();
+    lk->add_option("--bulk-trials", l->bulk_trials, "Bulk trials per path (the best counts)")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    lk->add_option("--chunks", l->chunks, "Chunks offered in virtual time")->check(CLI::Range(1'000, 1'000'000'000))->capture_default_str();
+    lk->add_option("--connections", l->connections, "Connections in virtual time")->check(CLI::Range(1, 100'000))->capture_default_str();
+    lk->add_option("--seed", l->seed, "Master seed of the virtual run")->capture_default_str();
+    lk->add_flag("--virtual-only", l->skip_live, "Skip the live loopback part");
+    lk->add_flag("--json", l->json, "Print one JSON object on stdout");
+    lk->callback([l, &exit_code] { exit_code = bench_link(*l); });
 }
 
 }  // namespace kiosktwin::app

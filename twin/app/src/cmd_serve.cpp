@@ -5,10 +5,12 @@
 #include <kiosktwin/devices/bench.hpp>
 #include <kiosktwin/devices/trace.hpp>
 #include <kiosktwin/host/live_host.hpp>
+#include <kiosktwin/link/schedule.hpp>
 
 #include <fmt/core.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <unistd.h>
 #include <fstream>
@@ -28,6 +30,9 @@ struct ServeOptions {
     std::string bind = "127.0.0.1";
     std::string trace_file;
     std::string pid_file;
+    std::optional<int> link_api_port;
+    std::string links_file;
+    bool no_links = false;
     double duration_s = 0;
     bool json = false;
     bool quiet = false;
@@ -52,8 +57,49 @@ void print_endpoints(const nlohmann::json& ep) {
             }
         }
     }
+    if (ep.contains("links")) {
+        fmt::print("  link API      {} (Toxiproxy-compatible)\n", ep["links"]["api"].get<std::string>());
+        for (const auto& p : ep["links"]["proxies"])
+            fmt::print("    {:<22} {:<20} -> {}\n", p["name"].get<std::string>(), p["listen"].get<std::string>(),
+                       p["upstream"].get<std::string>());
+    }
     fmt::print("  endpoints file {}/endpoints.json\n", ep["run_dir"].get<std::string>());
     std::fflush(stdout);
+}
+
+// The proxies serve starts with when no --links file is given: one in front
+// of each network device of each kiosk (receipt printer, IPP, local device
+// service), on the kiosk's port block + 5, 6, 7, toxic-free until someone
+// adds a toxic through the API.
+nlohmann::json default_proxies(const devices::BenchSpec& bench, const devices::DeviceSet& set, const std::string& bind) {
+    nlohmann::json list = nlohmann::json::array();
+    std::map<std::string, bool> seen;
+    for (const auto& e : set.entries()) {
+        if (e.kind->transport == devices::Transport::serial) continue;
+        const bool tcp = e.kind->transport == devices::Transport::tcp;
+        const std::string what = tcp ? e.spec.name : e.kind->service;
+        const std::string name = e.kiosk + "-" + what;
+        if (seen[name]) continue;
+        seen[name] = true;
+        const std::uint16_t port = e.spec.port.value_or(bench.default_port(e.kiosk_index, *e.kind));
+        const int block = bench.port_base + 10 * static_cast<int>(e.kiosk_index + 1);
+        const int offset = tcp ? 5 : (e.kind->service == "ipp" ? 6 : 7);
+        list.push_back({{"name", name},
+                        {"listen", bind + ":" + std::to_string(block + offset)},
+                        {"upstream", bind + ":" + std::to_string(port)},
+                        {"enabled", true}});
+    }
+    return list;
+}
+
+// Local civil time now, as the links' daily schedules need it.
+link::CivilWeek local_week() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    const int weekday = (tm.tm_wday + 6) % 7;  // Monday = 0
+    const std::int64_t seconds = static_cast<std::int64_t>(weekday) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return link::CivilWeek{std::chrono::seconds(seconds)};
 }
 
 int serve(const ServeOptions& o) {
@@ -124,6 +170,33 @@ int serve(const ServeOptions& o) {
     }
     for (auto& [key, v] : http) live.add_http(key.first, key.second, v.first, v.second);
     live.add_control(bench.control_port());
+    if (!o.no_links) {
+        host::LinkOptions lo;
+        // With --port-base every port moves, the link API to the base + 8.
+        lo.api_port = static_cast<std::uint16_t>(o.link_api_port.value_or(o.port_base ? *o.port_base + 8 : 8474));
+        lo.seed = bench.seed;
+        lo.week = local_week();
+        if (!o.links_file.empty()) {
+            std::ifstream lin(o.links_file, std::ios::binary);
+            if (!lin) {
+                fmt::print(stderr, "{}: cannot open the links file\n", o.links_file);
+                return exit_invalid;
+            }
+            std::ostringstream ls;
+            ls << lin.rdbuf();
+            if (auto p = world::parse_json(ls.str(), lo.proxies)) {
+                fmt::print(stderr, "{}: {}\n", o.links_file, p->to_string());
+                return exit_invalid;
+            }
+            if (!lo.proxies.is_array()) {
+                fmt::print(stderr, "{}: expected a JSON array of proxies (a Toxiproxy configuration)\n", o.links_file);
+                return exit_invalid;
+            }
+        } else {
+            lo.proxies = default_proxies(bench, set, o.bind);
+        }
+        live.add_links(std::move(lo));
+    }
     try {
         live.start();
     } catch (const std::exception& e) {
@@ -152,7 +225,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<ServeOptions>();
     CLI::App* cmd = app.add_subcommand(
         "serve", "Host kiosks' emulated devices live: ID-card reader and QR scanner on pseudo-terminals, receipt "
-                 "printer on raw TCP, A4 printer over IPP, cameras on a local HTTP service, and a control API");
+                 "printer on raw TCP, A4 printer over IPP, cameras on a local HTTP service, a control API, and "
+                 "network-link proxies with a Toxiproxy-compatible API");
     cmd->add_option("bench", o->file, "Bench file (JSON)")->capture_default_str();
     cmd->add_option("--port-base", o->port_base,
                     "Move every port: the control API on N, kiosk k's devices from N + 10k")
@@ -163,6 +237,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--bind", o->bind, "Address the TCP and HTTP ports listen on")->capture_default_str();
     cmd->add_option("--trace", o->trace_file, "Also record every exchange to this file (JSON lines)");
     cmd->add_option("--pid-file", o->pid_file, "Write the process id here once serving (removed on exit)");
+    cmd->add_option("--link-api-port", o->link_api_port,
+                    "Port of the Toxiproxy-compatible link API (default 8474; with --port-base, the base + 8)")
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--links", o->links_file,
+                    "Start with these proxies instead of one per network device: a Toxiproxy configuration "
+                    "(JSON array of {name, listen, upstream, enabled, toxics})");
+    cmd->add_flag("--no-links", o->no_links, "No link proxies and no link API");
     cmd->add_option("--duration", o->duration_s, "Stop by itself after this many seconds (0 = until Ctrl-C)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--json", o->json, "Print the endpoints as one JSON object on stdout when ready");

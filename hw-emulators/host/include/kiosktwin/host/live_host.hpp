@@ -14,11 +14,15 @@
 //   - HttpDevices behind an HTTP/1.1 port, routed by path prefix (the A4
 //     printer's IPP, the cameras' local service), responses held back by
 //     each response's delay;
-//   - a control API (HTTP + JSON) over every hosted device.
+//   - a control API (HTTP + JSON) over every hosted device;
+//   - network links: TCP proxies carrying each byte through the link model
+//     (hw-emulators/link), driven by a Toxiproxy-compatible API (port 8474
+//     by default), so a kiosk program can meet latency, loss and outages.
 #pragma once
 
 #include <kiosktwin/devices/device.hpp>
 #include <kiosktwin/devices/trace.hpp>
+#include <kiosktwin/link/schedule.hpp>
 #include <kiosktwin/sim/time.hpp>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +51,18 @@ struct HostOptions {
     std::function<void(const std::string&)> log;
 };
 
+struct LinkOptions {
+    /// Where the Toxiproxy-compatible API listens (0: any free port).
+    std::uint16_t api_port = 8474;
+    /// The proxies to start with: a Toxiproxy configuration (the JSON array
+    /// POST /populate takes; each proxy may carry its "toxics").
+    nlohmann::json proxies = nlohmann::json::array();
+    /// Master seed of the links' random streams.
+    std::uint64_t seed = 1;
+    /// Places daily schedules ("every day 09:00-09:05") in local time.
+    link::CivilWeek week{};
+};
+
 class LiveHost {
 public:
     explicit LiveHost(HostOptions options);
@@ -64,6 +80,8 @@ public:
     void add_http(std::string kiosk, std::string service, std::uint16_t port, std::vector<devices::HttpDevice*> routes);
     /// Serves the control API on `port`, over every device added so far and later.
     void add_control(std::uint16_t port);
+    /// Runs TCP proxies through the link model and their Toxiproxy API.
+    void add_links(LinkOptions options);
 
     /// Opens every port and pseudo-terminal and writes run_dir/endpoints.json.
     /// Throws std::runtime_error naming what failed (e.g. a port in use).
