@@ -81,6 +81,17 @@ std::vector<Message> messages(const std::string& stream, http1::Role role) {
 std::vector<Message> responses(const std::string& s) { return messages(s, http1::Role::response); }
 std::vector<Message> requests(const std::string& s) { return messages(s, http1::Role::request); }
 
+std::vector<int> statuses_after(const std::string& s, std::vector<const char*> methods) {
+    http1::Framer f(http1::Role::response);
+    for (const char* m : methods) f.expect_response_to(m);
+    std::vector<http1::Event> events;
+    f.feed(s, events);
+    std::vector<int> v;
+    for (const auto& e : events)
+        if (e.kind == http1::Event::Kind::head) v.push_back(e.head->status);
+    return v;
+}
+
 std::vector<int> statuses(const std::string& s) {
     std::vector<int> v;
     for (const Message& m : responses(s)) v.push_back(m.status);
@@ -734,48 +745,73 @@ TEST_CASE("http_fault on a link of several connections keeps each connection's r
     CHECK(statuses(rb.text(down)) == std::vector<int>{503, 200});
 }
 
-// --- known bugs, reported: these cases describe the behaviour the model should
-// have and currently fail. Remove [!shouldfail] once fixed (Catch2 then
-// reports them as failing the other way round). Run them alone with
-//   link_test_http_fault "[known_bug]" -s
-
 TEST_CASE("http_fault passes a binary stream with no line feed (a TLS ClientHello) at once",
-          "[link][http_fault][opaque][known_bug][!shouldfail]") {
-    // The request framer judges a head only line by line, so bytes with no LF
-    // wait as a head_part (up to 64 KiB): a TLS handshake or a length-prefixed
-    // binary protocol through an http_fault link hangs for ever.
+          "[link][http_fault][opaque]") {
+    // Its first byte cannot begin a request line: the stream is opaque from
+    // there, with no LF to wait for.
     Link l = make_link();
-    l.add_toxic(http_fault(R"({"abort_status": 503})"), ms(0));
+    l.add_toxic(http_fault(R"({"abort_status": 503, "delay": 1000})"), ms(0));
     Recorder r;
     Connection* c = l.open(ms(0), &r);
     const link::Bytes hello{0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03};
     c->on_data(up, ms(5), hello);
-    run_until(*c, ms(100'000));
     CHECK(r.bytes(up) == hello.size());
+    CHECK(last_data_at(r, up) == ms(5));
     CHECK(c->buffered_bytes(up) == 0);
+    CHECK(c->next_wakeup() == sim::end_of_time);
+    c->on_data(up, ms(6), bytes_of(request("GET", "/")));  // once opaque, always opaque
+    CHECK(r.bytes(up) == hello.size() + request("GET", "/").size());
+    CHECK(r.bytes(down) == 0);
+    CHECK(l.stats().bytes_upstream == r.bytes(up));
 }
 
-TEST_CASE("two http_fault toxics on one link keep pipelined responses in request order",
-          "[link][http_fault][pipelining][known_bug][!shouldfail]") {
-    // A's response side sits first downstream and sees B's injected answers as
-    // if they were the server's: B's 429 for /b overtakes A's 503 for /a.
+TEST_CASE("http_fault lets the first bytes of a connection wait at most 5 s for a request line",
+          "[link][http_fault][opaque]") {
     Link l = make_link();
-    l.add_toxic(http_fault(R"({"abort_status": 503, "path_prefix": "/a"})", 1.0, "A"), ms(0));
-    l.add_toxic(http_fault(R"({"abort_status": 429, "path_prefix": "/b"})", 1.0, "B"), ms(0));
+    l.add_toxic(http_fault(R"({"abort_status": 503})"), ms(0));
     Recorder r;
     Connection* c = l.open(ms(0), &r);
-    c->on_data(up, ms(1), bytes_of(request("GET", "/a") + request("GET", "/b") + request("GET", "/c")));
-    CHECK(r.text(up) == request("GET", "/c"));
-    c->on_data(down, ms(2), bytes_of(response(200, "c")));
-    INFO(r.text(down));
-    CHECK(statuses(r.text(down)) == std::vector<int>{503, 429, 200});
+    SECTION("bytes that could begin one, and no LF: they go on after 5 s, and the stream is opaque") {
+        c->on_data(up, ms(10), bytes_of("HELO "));
+        c->on_data(up, ms(2000), bytes_of("kiosk"));
+        CHECK(r.bytes(up) == 0);
+        CHECK(c->next_wakeup() == ms(5010));  // from the first byte
+        run_until(*c, ms(100'000));
+        CHECK(r.text(up) == "HELO kiosk");
+        CHECK(last_data_at(r, up) == ms(5010));
+        CHECK(c->buffered_bytes(up) == 0);
+        CHECK(c->next_wakeup() == sim::end_of_time);
+        c->on_data(up, ms(100'001), bytes_of(" / HTTP/1.1\r\n\r\n"));  // too late to be a request
+        CHECK(r.text(up) == "HELO kiosk / HTTP/1.1\r\n\r\n");
+        CHECK(r.bytes(down) == 0);
+    }
+    SECTION("a request line that comes whole in time is HTTP: the rest of its head may take any time") {
+        c->on_data(up, ms(10), bytes_of("GET /api"));
+        c->on_data(up, ms(4000), bytes_of(" HTTP/1.1\r\nHost: gateway\r\n"));
+        run_until(*c, ms(60'000));
+        CHECK(r.bytes(up) == 0);
+        CHECK(c->next_wakeup() == sim::end_of_time);
+        c->on_data(up, ms(60'000), bytes_of("\r\n"));
+        CHECK(statuses(r.text(down)) == std::vector<int>{503});
+        CHECK(r.bytes(up) == 0);
+        // Later requests are not timed either: the stream is HTTP.
+        c->on_data(up, ms(61'000), bytes_of("GET"));
+        run_until(*c, ms(200'000));
+        CHECK(r.bytes(up) == 0);
+        c->on_data(up, ms(200'000), bytes_of(" / HTTP/1.1\r\n\r\n"));
+        CHECK(statuses(r.text(down)) == std::vector<int>{503, 503});
+    }
+    SECTION("empty lines before it count as its first bytes") {
+        c->on_data(up, ms(10), bytes_of("\r\n"));
+        run_until(*c, ms(6000));
+        CHECK(r.text(up) == "\r\n");
+        CHECK(last_data_at(r, up) == ms(5010));
+    }
 }
 
-TEST_CASE("http_fault answers an aborted HEAD request without a body",
-          "[link][http_fault][known_bug][!shouldfail]") {
-    // A response to HEAD has no body (RFC 9112 §6.3; Envoy's local reply sends
-    // none), but the injected answer always carries "fault filter abort": the
-    // client reads those 18 bytes as the start of the next response.
+TEST_CASE("http_fault answers an aborted HEAD request without a body", "[link][http_fault]") {
+    // A response to HEAD has no body (RFC 9112 §6.3). Like Envoy's local
+    // reply, the answer is the head a GET would get, content-length included.
     Link l = make_link();
     l.add_toxic(http_fault(R"({"abort_status": 503, "method": "HEAD"})"), ms(0));
     Recorder r;
@@ -786,8 +822,73 @@ TEST_CASE("http_fault answers an aborted HEAD request without a body",
     client.expect_response_to("HEAD");
     client.expect_response_to("GET");
     std::vector<http1::Event> events;
-    client.feed(r.text(down), events);
-    INFO(r.text(down));
+    const std::string text = r.text(down);
+    client.feed(text, events);
+    INFO(text);
     CHECK_FALSE(client.failed());
     CHECK(client.messages_completed() == 2);
+    CHECK(starts_with(text, "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 18\r\n"
+                            "x-kiosktwin-fault: http_fault\r\n\r\nHTTP/1.1 200 OK\r\n"));
+}
+
+TEST_CASE("http_fault answers 204 and 304 aborts without a body or a length, 205 with an empty one",
+          "[link][http_fault]") {
+    for (const auto& [status, answer] : std::vector<std::pair<int, std::string>>{
+             {204, "HTTP/1.1 204 No Content\r\nx-kiosktwin-fault: http_fault\r\n\r\n"},
+             {304, "HTTP/1.1 304 Not Modified\r\nx-kiosktwin-fault: http_fault\r\n\r\n"},
+             {205, "HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\nx-kiosktwin-fault: http_fault\r\n\r\n"}}) {
+        INFO("status " << status);
+        Link l = make_link();
+        l.add_toxic(http_fault(nlohmann::json{{"abort_status", status}, {"path_prefix", "/fail"}}.dump().c_str()),
+                    ms(0));
+        Recorder r;
+        Connection* c = l.open(ms(0), &r);
+        c->on_data(up, ms(1), bytes_of(request("GET", "/fail") + request("HEAD", "/fail") + request("GET", "/ok")));
+        c->on_data(down, ms(2), bytes_of(response(200, "ok")));
+        CHECK(r.text(down) == answer + answer + response(200, "ok"));
+        http1::Framer client(http1::Role::response);
+        for (const char* m : {"GET", "HEAD", "GET"}) client.expect_response_to(m);
+        std::vector<http1::Event> events;
+        client.feed(r.text(down), events);
+        CHECK_FALSE(client.failed());
+        CHECK(client.messages_completed() == 3);
+    }
+}
+
+TEST_CASE("two http_fault toxics on one link keep pipelined responses in request order",
+          "[link][http_fault][pipelining]") {
+    Link l = make_link();
+    l.add_toxic(http_fault(R"({"abort_status": 503, "path_prefix": "/a"})", 1.0, "A"), ms(0));
+    l.add_toxic(http_fault(R"({"abort_status": 429, "path_prefix": "/b", "method": "HEAD"})", 1.0, "B"), ms(0));
+    Recorder r;
+    Connection* c = l.open(ms(0), &r);
+    SECTION("aborts of both, and a forwarded request") {
+        c->on_data(up, ms(1), bytes_of(request("GET", "/a") + request("HEAD", "/b") + request("GET", "/c")));
+        CHECK(r.text(up) == request("GET", "/c"));
+        c->on_data(down, ms(2), bytes_of(response(200, "c")));
+        INFO(r.text(down));
+        http1::Framer client(http1::Role::response);
+        for (const char* m : {"GET", "HEAD", "GET"}) client.expect_response_to(m);
+        std::vector<http1::Event> events;
+        client.feed(r.text(down), events);
+        CHECK_FALSE(client.failed());
+        CHECK(client.messages_completed() == 3);
+        CHECK(statuses_after(r.text(down), {"GET", "HEAD", "GET"}) == std::vector<int>{503, 429, 200});
+    }
+    SECTION("B's abort behind a forwarded request waits for its answer, and A's behind that") {
+        c->on_data(up, ms(1), bytes_of(request("GET", "/c") + request("HEAD", "/b") + request("GET", "/a")));
+        CHECK(r.bytes(down) == 0);
+        c->on_data(down, ms(2), bytes_of(response(200, "c")));
+        CHECK(statuses_after(r.text(down), {"GET", "HEAD", "GET"}) == std::vector<int>{200, 429, 503});
+    }
+    SECTION("removing either leaves the other in order") {
+        l.remove_toxic("B", ms(1));
+        c->on_data(up, ms(2), bytes_of(request("GET", "/a") + request("GET", "/c")));
+        c->on_data(down, ms(3), bytes_of(response(200, "c")));
+        CHECK(statuses(r.text(down)) == std::vector<int>{503, 200});
+        CHECK(c->passthrough(down) == false);
+        l.remove_toxic("A", ms(4));
+        CHECK(c->passthrough(down));
+        CHECK(c->passthrough(up));
+    }
 }

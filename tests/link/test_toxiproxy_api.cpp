@@ -695,3 +695,67 @@ TEST_CASE("after any bad request the table still serves: a good request works, a
     CHECK(call(table, "POST", "/proxies", proxy_body("printer", "10.0.0.7:631")).status == 201);
     CHECK(table.size() == 2);
 }
+
+TEST_CASE("an http_fault toxic's JSON carries Envoy's fault counters under \"stats\"", "[link][api][http_fault]") {
+    ProxyTable table(1);
+    REQUIRE(call(table, "POST", "/proxies", proxy_body("gateway", "127.0.0.1:8080")).status == 201);
+    const ApiResponse added = call(table, "POST", "/proxies/gateway/toxics",
+                                   R"({"name": "fail", "type": "http_fault",
+                                       "attributes": {"abort_status": 503, "path_prefix": "/api", "first_n": 2}})");
+    REQUIRE(added.status == 200);
+    CHECK(body_of(added)["stats"] == json::parse(R"({"requests": 0, "aborts_injected": 0, "delays_injected": 0,
+                                                    "response_rl_injected": 0})"));
+    call(table, "POST", "/proxies/gateway/toxics", R"({"name": "slow", "type": "latency"})");
+    Recorder r;
+    Connection* c = table.get("gateway").open(ms(0), &r);
+    const std::string get = "GET /api/x HTTP/1.1\r\nHost: a\r\n\r\n";
+    c->on_data(up, ms(1), bytes_of(get + get + get + "GET /other HTTP/1.1\r\n\r\n"));
+    const json shown = body_of(call(table, "GET", "/proxies/gateway/toxics/fail"));
+    CHECK(shown["stats"]["requests"] == 3);  // matching ones
+    CHECK(shown["stats"]["aborts_injected"] == 2);
+    const json list = body_of(call(table, "GET", "/proxies/gateway/toxics"));
+    CHECK(list[0]["stats"] == shown["stats"]);
+    CHECK_FALSE(list[1].contains("stats"));
+    CHECK(body_of(call(table, "GET", "/proxies/gateway"))["toxics"] == list);
+    // Several http_fault toxics nest: each has its own counters.
+    const ApiResponse second = call(table, "POST", "/proxies/gateway/toxics",
+                                    R"({"name": "throttle", "type": "http_fault", "attributes": {"throttle": 10}})");
+    CHECK(second.status == 200);
+    CHECK(body_of(second)["stats"]["requests"] == 0);
+}
+
+TEST_CASE("POST /populate naming one proxy twice is a 400 and changes nothing", "[link][api][populate]") {
+    FakeListeners listeners;
+    ProxyTable table(1, {}, &listeners);
+    std::string body = "[";
+    body.append(proxy_body("dd", "127.0.0.1:9")).append(",").append(proxy_body("dd", "127.0.0.1:10")).append("]");
+    const ApiResponse r = call(table, "POST", "/populate", body);
+    CHECK(r.status == 400);
+    const json j = body_of(r);
+    CHECK(j["error"].get<std::string>().find("duplicate proxy name \"dd\"") != std::string::npos);
+    CHECK(j["proxies"] == json::array());
+    CHECK(table.size() == 0);
+    CHECK(listeners.calls.empty());
+}
+
+TEST_CASE("GET /metrics gives Prometheus text with Toxiproxy's byte counters", "[link][api][metrics]") {
+    ProxyTable table(1);
+    REQUIRE(call(table, "POST", "/proxies", proxy_body("printer", "127.0.0.1:9100")).status == 201);
+    Recorder rec;
+    Connection* c = table.get("printer").open(ms(0), &rec);
+    REQUIRE(c != nullptr);
+    c->on_data(up, ms(1), link::Bytes{0x10, 0x04, 0x01});
+    c->on_data(down, ms(2), link::Bytes{0x12});
+    const ApiResponse r = call(table, "GET", "/metrics");
+    CHECK(r.status == 200);
+    CHECK(r.content_type.rfind("text/plain", 0) == 0);
+    INFO(r.body);
+    CHECK(r.body.find("# TYPE toxiproxy_proxy_sent_bytes_total counter") != std::string::npos);
+    CHECK(r.body.find("toxiproxy_proxy_sent_bytes_total{direction=\"upstream\",listener=\"127.0.0.1:0\",proxy=\"printer\","
+                      "upstream=\"127.0.0.1:9100\"} 3") != std::string::npos);
+    CHECK(r.body.find("toxiproxy_proxy_sent_bytes_total{direction=\"downstream\",listener=\"127.0.0.1:0\",proxy=\"printer\","
+                      "upstream=\"127.0.0.1:9100\"} 1") != std::string::npos);
+    CHECK(r.body.find("kiosktwin_link_connections_opened_total{listener=\"127.0.0.1:0\",proxy=\"printer\","
+                      "upstream=\"127.0.0.1:9100\"} 1") != std::string::npos);
+    CHECK(call(table, "POST", "/metrics").status == 405);
+}

@@ -159,6 +159,12 @@ std::string shape(const Run& run) {
 
 std::string n(std::size_t v) { return std::to_string(v); }
 
+std::string crlfs(std::size_t count) {
+    std::string s;
+    for (std::size_t i = 0; i < count; ++i) s += "\r\n";
+    return s;
+}
+
 // The error a stream ends in; the stream must have failed, the error covering the head.
 std::string error_of(const Setup& setup, std::string_view input) {
     const Run r = frame(setup, input);
@@ -711,6 +717,76 @@ TEST_CASE("empty lines before a start line are skipped, and count toward the hea
     CHECK(error_of(small, crlfs) == "a message head longer than 20 bytes");
 }
 
+TEST_CASE("a request stream fails at its first byte that cannot begin a request line, LF or not",
+          "[http1][errors][method]") {
+    // A TLS ClientHello has no LF to wait for: its first byte is no method.
+    const std::string hello("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03", 10);
+    Framer f(Role::request);
+    std::vector<Event> ev;
+    CHECK(f.feed(hello, ev) == 1);
+    REQUIRE(ev.size() == 1);
+    CHECK(ev[0].kind == Kind::error);
+    CHECK(ev[0].end == hello.size());
+    CHECK(f.error() == "an invalid method in request line \"\\x16\"");
+
+    struct Case {
+        std::string input;  // no LF: nothing more is needed for the verdict
+        std::string says;
+    };
+    const std::string longest(Framer::max_method_bytes, 'M');
+    const Case cases[] = {
+        {"G(", "an invalid method in request line \"G(\""},
+        {" GET", "a malformed request line (want METHOD SP TARGET SP HTTP/1.x): \" \""},
+        {"GET\r", "a malformed request line (want METHOD SP TARGET SP HTTP/1.x): \"GET\\x0D\""},
+        {"\r\r", "a malformed request line (want METHOD SP TARGET SP HTTP/1.x): \"\\x0D\\x0D\""},
+        {"\r\nG\x00T"s, "an invalid method in request line \"G\\x00\""},
+        {"GET / HTTP/1.1\r\n\r\n\x80", "an invalid method in request line \"\\x80\""},  // the next request
+        {longest + "M", "a method longer than 32 bytes in request line \"" + longest + "M\""},
+    };
+    for (const Case& c : cases) {
+        INFO(c.input);
+        CHECK(error_of({}, c.input) == c.says);
+    }
+
+    // What can still begin a request line waits for more.
+    for (const std::string& maybe : {std::string("GET"), std::string("\r"), std::string("\r\n\r"), longest,
+                                     longest + " /x", std::string("HELO there")}) {
+        INFO(maybe);
+        const Run r = frame({}, maybe);
+        CHECK_FALSE(r.failed);
+        CHECK(shape(r) == "head_part 0-" + n(maybe.size()));
+    }
+    // The longest method is a method.
+    const Run ok = frame({}, longest + " / HTTP/1.1\r\n\r\n");
+    CHECK(ok.messages == 1);
+    REQUIRE(ok.heads.size() == 1);
+    CHECK(ok.heads[0]->method == longest);
+    // The response side has no method to judge: a status line waits for its LF.
+    CHECK_FALSE(frame(responses_to({"GET"}), "\x16\x03").failed);
+
+    // A byte past the head's limit is "too long" however bad it is; one within it says what was wrong.
+    Setup six;
+    six.max_head = 6;
+    CHECK(error_of(six, "\r\n\r\n\r\n(") == "a message head longer than 6 bytes");
+    six.max_head = 7;
+    CHECK(error_of(six, "\r\n\r\n\r\n(") == "an invalid method in request line \"(\"");
+}
+
+TEST_CASE("start_line_read: from a request line's LF to the end of its message", "[http1][head]") {
+    Framer f(Role::request);
+    std::vector<Event> ev;
+    CHECK_FALSE(f.start_line_read());
+    f.feed(std::string_view("\r\nPOST /x HTTP/1.1"), ev);
+    CHECK_FALSE(f.start_line_read());
+    f.feed(std::string_view("\r\nContent-Length: 2\r\n"), ev);
+    CHECK(f.start_line_read());
+    f.feed(std::string_view("\r\no"), ev);
+    CHECK(f.start_line_read());  // in the body
+    f.feed(std::string_view("k"), ev);
+    CHECK_FALSE(f.start_line_read());
+    CHECK(f.messages_completed() == 1);
+}
+
 TEST_CASE("a head longer than max_head_bytes is an error, split or not", "[http1][head]") {
     const std::string get = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";  // 28 bytes
     Setup exact;
@@ -722,7 +798,9 @@ TEST_CASE("a head longer than max_head_bytes is an error, split or not", "[http1
     // A line that never ends fails as soon as it is too long.
     Framer f(Role::request, 1000);
     std::vector<Event> ev;
-    for (int i = 0; i < 9; ++i) f.feed(std::string(100, 'a'), ev);
+    f.feed(std::string_view("GET /"), ev);
+    f.feed(std::string(95, 'a'), ev);
+    for (int i = 1; i < 9; ++i) f.feed(std::string(100, 'a'), ev);
     CHECK_FALSE(f.failed());
     f.feed(std::string(101, 'a'), ev);
     CHECK(f.failed());
@@ -824,6 +902,12 @@ TEST_CASE("splitting a stream anywhere finds the same messages", "[http1][split]
         {responses_to({"GET"}, true), "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi"},
         {responses_to({"GET"}, true), "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"},
         {responses_to({"GET"}), "HTTP/1.1 2OO OK\r\n\r\n"},
+        {req, "\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03"s},
+        {req, k_get + "\r\n" + std::string(40, 'A') + " / HTTP/1.1\r\n\r\n"},
+        {req, k_get + "\r\r\n" + k_get},
+        {req_eof, "\r\nGET\r\n"},
+        {small, crlfs(31) + "(x"},  // '(' is byte 62 of a head of at most 64: a bad method
+        {small, crlfs(32) + "(x"},  // byte 64: too long
     };
     std::mt19937_64 random(20240611);  // fixed: the same splits every run
     for (const Stream& s : streams) {

@@ -10,8 +10,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <deque>
+#include <fcntl.h>
+#include <unistd.h>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -36,6 +39,9 @@ constexpr std::uint64_t k_high_water = 1u << 20;
 constexpr std::uint64_t k_low_water = 256u << 10;
 // Buffers handed to one gathered write.
 constexpr std::size_t k_max_gather = 64;
+// A direction with no toxic moves bytes socket → pipe → socket with
+// splice(2), never copying them through the process; the pipe holds this much.
+constexpr int k_splice_pipe_size = 1 << 20;
 
 std::string address_string(const tcp::endpoint& ep) {
     const auto a = ep.address();
@@ -109,6 +115,11 @@ public:
     Session(LinkProxy::Impl& proxy, link::Link& l, tcp::socket client)
         : m_proxy(proxy), m_link(&l), m_client(std::move(client)), m_server(proxy.io), m_timer(proxy.io),
           m_resolver(proxy.io) {}
+    ~Session() override {
+        for (Splice& p : m_splice) drop_pipe(p);
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     link::Link* link() const noexcept { return m_link; }
 
@@ -119,8 +130,9 @@ public:
             m_proxy.forget(*this);
             return;
         }
-        boost::system::error_code nodelay_ec;
-        m_client.sock.set_option(tcp::no_delay(true), nodelay_ec);
+        boost::system::error_code opt_ec;
+        m_client.sock.set_option(tcp::no_delay(true), opt_ec);
+        m_client.sock.native_non_blocking(true, opt_ec);
         m_client.open = true;
         std::pair<std::string, std::uint16_t> where;
         try {
@@ -170,6 +182,7 @@ public:
             return;
         case ChunkKind::reset:
             reset_side(dst);
+            drop_pipe(m_splice[link::index(d)]);
             return;
         }
     }
@@ -214,6 +227,7 @@ public:
             s->out_bytes = 0;
             close_side(*s);
         }
+        for (Splice& p : m_splice) drop_pipe(p);
         m_forgotten = true;
     }
 
@@ -239,8 +253,120 @@ private:
         std::size_t gathered = 0;
     };
 
+    // A direction's pipe for splice(2), and the bytes in it not yet written on.
+    struct Splice {
+        int r = -1;
+        int w = -1;
+        std::size_t bytes = 0;
+        bool unusable = false;  // no pipe or no splice here: copy instead
+    };
+
     Side& source(Direction d) noexcept { return d == Direction::upstream ? m_client : m_server; }
     Side& destination(Direction d) noexcept { return d == Direction::upstream ? m_server : m_client; }
+    Direction into(const Side& dst) const noexcept { return &dst == &m_server ? Direction::upstream : Direction::downstream; }
+
+    static void drop_pipe(Splice& p) noexcept {
+        if (p.r >= 0) ::close(p.r);
+        if (p.w >= 0) ::close(p.w);
+        p.r = p.w = -1;
+        p.bytes = 0;
+    }
+
+    // Whether direction d may bypass the model: no toxic acts on it, nothing
+    // is in flight in it, and its destination is idle and open.
+    bool can_splice(Direction d) {
+        const Side& dst = destination(d);
+        const Splice& p = m_splice[link::index(d)];
+        return m_conn != nullptr && !p.unusable && dst.open && !dst.writing && dst.out.empty() && dst.end == End::none &&
+               m_conn->passthrough(d) && m_conn->buffered_bytes(d) == 0;
+    }
+
+    void splice_wait(Direction d) {
+        Side& src = source(d);
+        src.reading = true;
+        src.sock.async_wait(tcp::socket::wait_read, [self = shared_from_this(), d](const boost::system::error_code& ec) {
+            Side& s = self->source(d);
+            s.reading = false;
+            if (self->m_conn == nullptr || !s.open || ec) return;  // closed meanwhile
+            self->splice_pump(d);
+            self->update();
+        });
+    }
+
+    // Moves what the source of d has to its destination, through the pipe.
+    void splice_pump(Direction d) {
+        Side& src = source(d);
+        Splice& p = m_splice[link::index(d)];
+        if (p.r < 0) {
+            int fds[2];
+            if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+                p.unusable = true;
+                return;
+            }
+            p.r = fds[0];
+            p.w = fds[1];
+            ::fcntl(p.w, F_SETPIPE_SZ, k_splice_pipe_size);  // best effort: the default is 64 KiB
+        }
+        for (int round = 0; round < 16; ++round) {
+            if (p.bytes == 0) {
+                if (!can_splice(d)) return;  // a toxic arrived: the bytes go through the model again
+                const ssize_t n = ::splice(src.sock.native_handle(), nullptr, p.w, nullptr, k_splice_pipe_size,
+                                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (n == 0) {
+                    src.read_done = true;
+                    m_conn->on_eof(d, m_proxy.now());
+                    return;
+                }
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    if (errno == EAGAIN) return;
+                    if (errno == EINVAL || errno == ENOSYS) {
+                        p.unusable = true;
+                        return;
+                    }
+                    src.read_done = true;
+                    m_conn->on_reset(d, m_proxy.now());
+                    return;
+                }
+                p.bytes = static_cast<std::size_t>(n);
+                m_conn->on_spliced(d, m_proxy.now(), p.bytes);
+            }
+            if (!drain(d)) return;
+        }
+    }
+
+    // Writes the pipe of d out; false if the destination is full (a wait for
+    // it to drain is then pending) or gone.
+    bool drain(Direction d) {
+        Side& dst = destination(d);
+        Splice& p = m_splice[link::index(d)];
+        while (p.bytes > 0) {
+            const ssize_t w = ::splice(p.r, nullptr, dst.sock.native_handle(), nullptr, p.bytes,
+                                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (w > 0) {
+                p.bytes -= static_cast<std::size_t>(w);
+                continue;
+            }
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0 && errno == EAGAIN) {
+                dst.writing = true;
+                dst.sock.async_wait(tcp::socket::wait_write, [self = shared_from_this(), d](const boost::system::error_code& ec) {
+                    Side& t = self->destination(d);
+                    t.writing = false;
+                    if (!t.open || ec) return;
+                    if (self->drain(d)) self->write_next(t);
+                    self->update();
+                });
+                return false;
+            }
+            // The destination is gone: what is in the pipe cannot be delivered.
+            drop_pipe(p);
+            close_side(dst);
+            if (m_conn != nullptr) m_conn->on_reset(opposite(d), m_proxy.now());
+            return false;
+        }
+        return true;
+    }
 
     void connected() {
         if (m_conn == nullptr || m_server.done) {
@@ -250,6 +376,7 @@ private:
         }
         boost::system::error_code ec;
         m_server.sock.set_option(tcp::no_delay(true), ec);
+        m_server.sock.native_non_blocking(true, ec);
         m_server.open = true;
         write_next(m_server);
         update();
@@ -270,6 +397,11 @@ private:
 
     void read(Side& s, Direction d) {
         if (s.reading || s.read_done || s.paused || !s.open || m_conn == nullptr) return;
+        if (m_splice[link::index(d)].bytes > 0) return;  // the pipe drains first
+        if (can_splice(d)) {
+            splice_wait(d);
+            return;
+        }
         s.reading = true;
         s.sock.async_read_some(asio::buffer(s.buf), [self = shared_from_this(), &s, d](const boost::system::error_code& ec,
                                                                                      std::size_t n) {
@@ -290,6 +422,7 @@ private:
 
     void write_next(Side& s) {
         if (s.writing || !s.open) return;
+        if (m_splice[link::index(into(s))].bytes > 0) return;  // spliced bytes go first
         if (s.out.empty()) {
             apply_end(s);
             return;
@@ -391,6 +524,7 @@ private:
     sim::Time m_armed = sim::end_of_time;
     std::uint64_t m_timer_generation = 0;
     bool m_forgotten = false;
+    std::array<Splice, 2> m_splice{};
 };
 
 void LinkProxy::Impl::accept(const std::shared_ptr<Listener>& l) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <string>
@@ -40,6 +41,9 @@ namespace {
 const char* reason_phrase(int status) {
     switch (status) {
     case 200: return "OK";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -57,13 +61,25 @@ const char* reason_phrase(int status) {
     }
 }
 
-/// Envoy's local reply to an aborted request.
-Bytes abort_response(int status) {
+/// Envoy's local reply to an aborted request: "fault filter abort" as text,
+/// except where HTTP forbids a body (RFC 9110 §6.4.1, §8.6, §15.3.6):
+/// * HEAD: the head a GET would get (its content-length too), no body, as
+///   Envoy's local reply does;
+/// * 1xx and 204: no body and no content-length or content-type;
+/// * 304: no body; no content-length either (it would have to be the
+///   length of a 200 the toxic cannot know);
+/// * 205: an empty body, content-length: 0.
+Bytes abort_response(int status, bool head_request) {
     static constexpr std::string_view body = "fault filter abort";
-    std::string s = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
-                    "\r\ncontent-type: text/plain\r\ncontent-length: " + std::to_string(body.size()) +
-                    "\r\nx-kiosktwin-fault: http_fault\r\n\r\n";
-    s += body;
+    const bool no_content = (status >= 100 && status < 200) || status == 204 || status == 304;
+    std::string s = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
+    if (status == 205) {
+        s += "content-length: 0\r\n";
+    } else if (!no_content) {
+        s += "content-type: text/plain\r\ncontent-length: " + std::to_string(body.size()) + "\r\n";
+    }
+    s += "x-kiosktwin-fault: http_fault\r\n\r\n";
+    if (!no_content && status != 205 && !head_request) s += body;
     return Bytes(s.begin(), s.end());
 }
 
@@ -106,6 +122,15 @@ Chunk piece(const Chunk& c, std::size_t begin, std::size_t end, sim::Time at) {
 
 // --- the request side (upstream) -------------------------------------------------
 
+/// How long the bytes of a connection's first request line may wait for the
+/// rest of it. The framer refuses a stream that is not HTTP from its first
+/// byte that cannot begin a request line (a TLS ClientHello, a binary
+/// protocol); this bounds the wait when the bytes could still be one
+/// ("HELO x" and no LF): after it they go on, and the connection is opaque.
+/// Once a request line has been read the stream is HTTP, and a head may take
+/// as long as it likes.
+constexpr sim::Duration k_first_line_wait = std::chrono::seconds(5);
+
 class RequestStage final : public Stage {
 public:
     RequestStage(std::uint64_t key, const HttpFaultParams& p, std::shared_ptr<HttpFaultShared> shared,
@@ -125,13 +150,9 @@ public:
         m_requests.feed(std::span<const std::uint8_t>(c.bytes), m_events);
         for (const http1::Event& e : m_events) {
             switch (e.kind) {
-            case http1::Event::Kind::head_part:
-                m_held.push_back(piece(c, e.begin, e.end, c.at));
-                m_held_bytes += e.end - e.begin;
-                break;
+            case http1::Event::Kind::head_part: hold(piece(c, e.begin, e.end, c.at)); break;
             case http1::Event::Kind::head:
-                m_held.push_back(piece(c, e.begin, e.end, c.at));
-                m_held_bytes += e.end - e.begin;
+                hold(piece(c, e.begin, e.end, c.at));
                 decide(*e.head, c.at, out);
                 break;
             case http1::Event::Kind::body:
@@ -149,6 +170,17 @@ public:
                 break;
             }
         }
+        if (!m_http && (m_requests.start_line_read() || m_requests.messages_completed() > 0)) m_http = true;
+    }
+
+    sim::Time deadline() const noexcept override {
+        if (m_http || m_opaque || m_held.empty()) return sim::end_of_time;
+        return m_held_since + k_first_line_wait;
+    }
+    void on_deadline(sim::Time t, StageOutput& out) override {
+        // No request line in time: not HTTP, as far as anyone can tell.
+        m_opaque = true;
+        release_held(t, out);
     }
 
     void on_remove(sim::Time now, StageOutput& out) override {
@@ -163,6 +195,11 @@ public:
     std::uint64_t held_bytes() const noexcept override { return m_held_bytes; }
 
 private:
+    void hold(Chunk&& c) {
+        if (m_held.empty()) m_held_since = c.at;
+        m_held_bytes += c.size;
+        m_held.push_back(std::move(c));
+    }
     void pass(Chunk&& c, StageOutput& out) {
         c.at = m_last = std::max({m_last, c.at, m_floor});
         out.emit(std::move(c));
@@ -220,7 +257,7 @@ private:
                     Slot s;
                     s.injected = true;
                     s.ready = std::max(m_last, t + delay);
-                    s.answer = abort_response(status);
+                    s.answer = abort_response(status, h.method == "HEAD");
                     m_ex->slots.push_back(std::move(s));
                     m_held.clear();
                     m_held_bytes = 0;
@@ -245,6 +282,8 @@ private:
     std::vector<http1::Event> m_events;
     std::vector<Chunk> m_held;       // the head being read
     std::uint64_t m_held_bytes = 0;
+    sim::Time m_held_since{};        // when its first bytes came
+    bool m_http = false;             // a request line has been read: the stream is HTTP
     bool m_swallowing = false;       // the current request was aborted: drop its body
     bool m_opaque = false;           // not HTTP (any more): pass everything
     sim::Time m_floor{};             // the current request's bytes leave no earlier (its delay)

@@ -3,6 +3,12 @@
 // partner at the head of the downstream stream keeps the responses in
 // request order, puts the aborts' answers in their place, and throttles the
 // responses chosen for it (Envoy's fault filter, peripherals.md §3.2).
+//
+// A stream that is not HTTP passes opaque and undelayed: from its first byte
+// that cannot begin a request line (the framer judges a method as it comes,
+// so a TLS ClientHello goes at once), or when a connection's first request
+// line is still not whole 5 s after its first bytes. Aborts of HEAD requests
+// and with no-body statuses (1xx, 204, 304) are answered without a body.
 #pragma once
 
 #include "stage.hpp"

@@ -25,7 +25,11 @@ std::string stream_prefix(std::uint64_t connection, const std::string& toxic) {
 }
 
 // Stage keys: an http_fault's response side sorts before every ordinary
-// stage of the downstream chain, so injected responses meet all of them.
+// stage of the downstream chain, so injected responses meet all of them,
+// and the response sides nest the other way round from the request sides
+// (as Envoy's encoder filters do): the toxic that sees a request last, nearest
+// the server, sees its answer first, and the one before it sees that toxic's
+// own answers as the server's, in their place.
 constexpr std::uint64_t k_ordinary = std::uint64_t{1} << 32;
 }  // namespace
 
@@ -41,6 +45,8 @@ struct Link::Toxic {
     std::shared_ptr<detail::HttpFaultShared> http;
 
     std::uint64_t key() const noexcept { return order + k_ordinary; }
+    /// An http_fault's response side: later toxics first.
+    std::uint64_t response_key() const noexcept { return k_ordinary - order; }
 };
 
 /// Whether a toxic acts on one connection: drawn once, kept for its life.
@@ -169,6 +175,11 @@ void Connection::on_sized(Direction d, sim::Time now, std::uint32_t n) {
     if (n == 0) return;
     m->input(d, Chunk::sized(now, n));
 }
+void Connection::on_spliced(Direction d, sim::Time now, std::uint64_t n) {
+    m->run(now);
+    if (m->ended[index(d)] || m->input_closed[index(d)]) return;
+    (d == Direction::upstream ? m->link.m_stats.bytes_upstream : m->link.m_stats.bytes_downstream) += n;
+}
 void Connection::on_eof(Direction d, sim::Time now) { m->input(d, Chunk::control(now, ChunkKind::eof)); }
 void Connection::on_reset(Direction d, sim::Time now) { m->input(d, Chunk::control(now, ChunkKind::reset)); }
 void Connection::advance(sim::Time now) { m->run(now); }
@@ -208,6 +219,18 @@ std::vector<const ToxicSpec*> Link::toxics() const {
     return out;
 }
 
+nlohmann::json Link::toxic_stats(std::string_view name) const {
+    for (const auto& t : m_toxics)
+        if (t->spec.name == name) return t->http ? detail::http_fault_stats(*t->http) : nlohmann::json();
+    return nullptr;
+}
+
+nlohmann::json Link::toxic_json(const ToxicSpec& spec) const {
+    nlohmann::json j = spec.to_json();
+    if (nlohmann::json stats = toxic_stats(spec.name); !stats.is_null()) j["stats"] = std::move(stats);
+    return j;
+}
+
 bool Link::applies(Toxic& t, Connection& c) {
     auto& list = c.m->applies;
     auto it = std::find_if(list.begin(), list.end(), [&](const Applies& a) { return a.order == t.order; });
@@ -239,8 +262,9 @@ void Link::install(Toxic& t, Connection& c, sim::Time now) {
     Connection::Impl& ci = *c.m;
     ci.run(now);
     if (t.spec.type == ToxicType::http_fault) {
-        auto [up, down] = detail::make_http_fault_stages(t.key(), t.order, std::get<HttpFaultParams>(t.spec.params),
-                                                         t.http, rng_for(Direction::upstream));
+        auto [up, down] = detail::make_http_fault_stages(t.key(), t.response_key(),
+                                                         std::get<HttpFaultParams>(t.spec.params), t.http,
+                                                         rng_for(Direction::upstream));
         ci.pipe(Direction::downstream).insert(std::move(down), now, ci);
         ci.pipe(Direction::upstream).insert(std::move(up), now, ci);
     } else if (t.spec.both_ways()) {
@@ -263,7 +287,7 @@ void Link::uninstall(Toxic& t, Connection& c, sim::Time now) {
     ci.run(now);
     for (auto& p : ci.pipes) {
         p.remove(t.key(), now, ci);
-        p.remove(t.order, now, ci);  // an http_fault's response side
+        p.remove(t.response_key(), now, ci);  // an http_fault's response side
         if (ci.pending_abort) break;
     }
     ci.run(now);
@@ -326,7 +350,7 @@ const ToxicSpec& Link::update_toxic(std::string_view name, const nlohmann::json&
             ci.run(now);
             for (auto& p : ci.pipes) {
                 p.update(t.key(), t.spec.params);
-                p.update(t.order, t.spec.params);
+                p.update(t.response_key(), t.spec.params);
             }
             ci.run(now);
         } else if (was) {
@@ -367,7 +391,7 @@ void Link::set_enabled(bool enabled, sim::Time now) {
 
 nlohmann::json Link::to_json() const {
     nlohmann::json toxics = nlohmann::json::array();
-    for (const ToxicSpec* t : this->toxics()) toxics.push_back(t->to_json());
+    for (const ToxicSpec* t : this->toxics()) toxics.push_back(toxic_json(*t));
     return nlohmann::json{{"name", m_name},
                           {"listen", m_listen},
                           {"upstream", m_upstream},

@@ -221,6 +221,13 @@ void apply_attributes(ToxicSpec& spec, const json& attrs) {
         spec.schedule = *it;  // checked when the toxic is added (Schedule needs the time)
         out["schedule"] = *it;
     }
+    // Whole numbers are shown as integers, as Toxiproxy (whose attributes are
+    // Go int64s) shows them: "latency": 300, not 300.0.
+    for (json& value : out) {
+        if (!value.is_number_float()) continue;
+        const double v = value.get<double>();
+        if (v == std::floor(v) && std::fabs(v) < 9.007199254740992e15) value = static_cast<std::int64_t>(v);
+    }
     spec.attributes = std::move(out);
 }
 
@@ -299,10 +306,13 @@ ToxicSpec ToxicSpec::updated(const json& body) const {
 }
 
 json ToxicSpec::to_json() const {
+    // Go shows a float32 1.0 as 1: so do we, for clients that compare text.
+    json t = toxicity;
+    if (toxicity == 0.0 || toxicity == 1.0) t = static_cast<int>(toxicity);
     return json{{"name", name},
                 {"type", to_string(type)},
                 {"stream", to_string(stream)},
-                {"toxicity", toxicity},
+                {"toxicity", t},
                 {"attributes", attributes}};
 }
 

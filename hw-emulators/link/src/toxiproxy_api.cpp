@@ -118,7 +118,18 @@ Link& ProxyTable::create(const json& body, sim::Time now) {
 std::vector<Link*> ProxyTable::populate(const json& body, sim::Time now) {
     if (!body.is_array()) bad("expected a JSON array of proxies");
     std::vector<Plan> plans;
-    for (std::size_t i = 0; i < body.size(); ++i) plans.push_back(plan(body[i], i + 1));
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        plans.push_back(plan(body[i], i + 1));
+        if (!names.insert(plans.back().name).second)
+        {
+            std::string msg = "duplicate proxy name \"";
+            msg += plans.back().name;
+            msg += "\" at proxy ";
+            msg += std::to_string(i + 1);
+            throw ApiError(400, msg);
+        }
+    }
     // Build everything first: a bad toxic anywhere changes nothing.
     std::vector<std::unique_ptr<Link>> built;
     for (const Plan& p : plans) built.push_back(build(p, now));
@@ -275,7 +286,66 @@ json proxies_json(ProxyTable& table) {
 
 json toxics_json(const Link& link) {
     json out = json::array();
-    for (const ToxicSpec* t : link.toxics()) out.push_back(t->to_json());
+    for (const ToxicSpec* t : link.toxics()) out.push_back(link.toxic_json(*t));
+    return out;
+}
+
+// Prometheus' text format, with Toxiproxy's metric names where it has them
+// (toxiproxy_proxy_sent_bytes_total) and ours for the rest.
+std::string metrics_text(ProxyTable& table) {
+    std::string out;
+    auto family = [&](const char* name, const char* help) {
+        out += "# HELP ";
+        out += name;
+        out += ' ';
+        out += help;
+        out += "\n# TYPE ";
+        out += name;
+        out += " counter\n";
+    };
+    auto label = [](const std::string& v) {
+        std::string e;
+        for (const char c : v) {
+            if (c == '\\' || c == '"') e += '\\';
+            if (c == '\n') {
+                e += "\\n";
+                continue;
+            }
+            e += c;
+        }
+        return e;
+    };
+    auto sample = [&](const char* name, const Link& l, const char* direction, std::uint64_t v) {
+        out += name;
+        out += '{';
+        if (direction != nullptr) {
+            out += "direction=\"";
+            out += direction;
+            out += "\",";
+        }
+        out += "listener=\"";
+        out += label(l.listen());
+        out += "\",proxy=\"";
+        out += label(l.name());
+        out += "\",upstream=\"";
+        out += label(l.upstream());
+        out += "\"} ";
+        out += std::to_string(v);
+        out += '\n';
+    };
+    const std::vector<Link*> links = table.links();
+    family("toxiproxy_proxy_sent_bytes_total", "Bytes the proxy delivered, by direction.");
+    for (const Link* l : links) {
+        sample("toxiproxy_proxy_sent_bytes_total", *l, "upstream", l->stats().bytes_upstream);
+        sample("toxiproxy_proxy_sent_bytes_total", *l, "downstream", l->stats().bytes_downstream);
+    }
+    family("kiosktwin_link_connections_opened_total", "Client connections the proxy accepted.");
+    for (const Link* l : links) sample("kiosktwin_link_connections_opened_total", *l, nullptr, l->stats().connections_opened);
+    family("kiosktwin_link_connections_refused_total", "Client connections refused (proxy disabled).");
+    for (const Link* l : links)
+        sample("kiosktwin_link_connections_refused_total", *l, nullptr, l->stats().connections_refused);
+    family("kiosktwin_link_connections_reset_total", "Connections reset by a toxic or a partition.");
+    for (const Link* l : links) sample("kiosktwin_link_connections_reset_total", *l, nullptr, l->stats().connections_reset);
     return out;
 }
 
@@ -290,6 +360,10 @@ ApiResponse route(ProxyTable& table, const ApiRequest& req, sim::Time now) {
     if (p.size() == 1 && p[0] == "version") {
         if (!get) return not_allowed;
         return json_response(200, json{{"version", k_toxiproxy_api_version}, {"kiosktwin", true}});
+    }
+    if (p.size() == 1 && p[0] == "metrics") {
+        if (!get) return not_allowed;
+        return ApiResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(table)};
     }
     if (p.size() == 1 && p[0] == "reset") {
         if (m != "POST") return not_allowed;
@@ -330,16 +404,17 @@ ApiResponse route(ProxyTable& table, const ApiRequest& req, sim::Time now) {
     Link& link = table.get(name);
     if (p.size() == 3) {
         if (get) return json_response(200, toxics_json(link));
-        if (m == "POST") return json_response(200, link.add_toxic(ToxicSpec::from_json(parse_body(req.body)), now).to_json());
+        if (m == "POST")
+            return json_response(200, link.toxic_json(link.add_toxic(ToxicSpec::from_json(parse_body(req.body)), now)));
         return not_allowed;
     }
     const std::string& toxic = p[3];
     if (get) {
         const ToxicSpec* t = link.find_toxic(toxic);
         if (!t) throw ApiError(404, "toxic not found");
-        return json_response(200, t->to_json());
+        return json_response(200, link.toxic_json(*t));
     }
-    if (post) return json_response(200, link.update_toxic(toxic, parse_body(req.body), now).to_json());
+    if (post) return json_response(200, link.toxic_json(link.update_toxic(toxic, parse_body(req.body), now)));
     if (del) {
         link.remove_toxic(toxic, now);
         return no_content();

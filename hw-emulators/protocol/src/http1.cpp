@@ -261,7 +261,8 @@ bool Head::keep_alive() const {
 
 // --- Framer -------------------------------------------------------------------------------
 
-Framer::Framer(Role role, std::size_t max_head_bytes) : m_role(role), m_max_head(max_head_bytes) {}
+Framer::Framer(Role role, std::size_t max_head_bytes)
+    : m_role(role), m_max_head(max_head_bytes), m_method(role == Role::request ? Method::line_start : Method::done) {}
 
 void Framer::expect_response_to(std::string_view method) {
     if (m_role != Role::response) return;
@@ -302,6 +303,8 @@ void Framer::end_message(std::vector<Event>& out, std::size_t at) {
     m_start_seen = false;
     m_line.clear();
     m_head_bytes = 0;
+    m_method = m_role == Role::request ? Method::line_start : Method::done;
+    m_method_bytes = 0;
     m_state = m_tunnel_next ? State::tunnel : State::head;
     m_tunnel = m_tunnel || m_tunnel_next;
     m_tunnel_next = false;
@@ -359,6 +362,17 @@ std::size_t Framer::feed_head(std::span<const std::uint8_t> in, std::size_t pos,
         const auto* lf = static_cast<const char*>(std::memchr(data + pos, '\n', n - pos));
         const std::size_t stop = lf ? static_cast<std::size_t>(lf - data) : n;
         const std::size_t taken = (lf ? stop + 1 : n) - pos;
+        // A request's method is judged as its bytes come, without waiting for the LF: the first byte that
+        // cannot be part of a request line's method fails the stream there, unless the head was already
+        // too long by then. Both verdicts fall on a byte of the stream, so neither depends on the split.
+        if (m_method != Method::done) {
+            if (const auto bad = scan_method(std::string_view(data + pos, stop - pos));
+                bad && m_head_bytes + *bad < m_max_head) {
+                std::string seen = m_line;
+                seen.append(data + pos, *bad + 1);
+                return fail(out, start, n, method_error(seen));
+            }
+        }
         // The size is checked before the line's content, so the verdict does not depend on where the bytes were split.
         if (taken > m_max_head - m_head_bytes)
             return fail(out, start, n, message("a message head longer than ", std::to_string(m_max_head), " bytes"));
@@ -377,6 +391,7 @@ std::size_t Framer::feed_head(std::span<const std::uint8_t> in, std::size_t pos,
         auto why = take_line(line, done);
         m_line.clear();
         if (why) return fail(out, start, n, std::move(*why));
+        if (!m_start_seen && m_role == Role::request) m_method = Method::line_start;  // after an empty line
         if (!done) continue;
 
         auto head = std::make_shared<Head>(std::move(m_building));
@@ -405,6 +420,47 @@ std::size_t Framer::feed_head(std::span<const std::uint8_t> in, std::size_t pos,
     }
     out.push_back(range_event(Kind::head_part, start, n));
     return n;
+}
+
+// Follows the bytes of a request's start line up to the SP after its method:
+// a tchar method of at most max_method_bytes, or a lone CR (an empty line, if
+// a LF follows). Returns the offset of the first byte that cannot be there.
+std::optional<std::size_t> Framer::scan_method(std::string_view bytes) {
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        switch (m_method) {
+        case Method::line_start:
+            if (c == '\r') {
+                m_method = Method::cr;
+            } else if (is_tchar(c)) {
+                m_method = Method::name;
+                m_method_bytes = 1;
+            } else {
+                return i;
+            }
+            break;
+        case Method::cr: return i;  // a CR that does not end an empty line
+        case Method::name:
+            if (c == ' ') {
+                m_method = Method::done;
+                return std::nullopt;
+            }
+            if (!is_tchar(c) || ++m_method_bytes > max_method_bytes) return i;
+            break;
+        case Method::done: return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+// Why `seen` (a start line up to the byte scan_method() refused) is not a request line.
+std::string Framer::method_error(std::string_view seen) const {
+    const auto c = static_cast<unsigned char>(seen.back());
+    if (is_tchar(c))
+        return message("a method longer than ", std::to_string(max_method_bytes), " bytes in request line ", quote(seen));
+    if (c == ' ' || c == '\r')
+        return message("a malformed request line (want METHOD SP TARGET SP HTTP/1.x): ", quote(seen));
+    return message("an invalid method in request line ", quote(seen));
 }
 
 // One line of a head, without its LF; sets `done` at the empty line that ends it.

@@ -62,6 +62,11 @@ public:
     void on_data(Direction d, sim::Time now, Bytes bytes);
     /// ...or, in virtual time, just so many bytes.
     void on_sized(Direction d, sim::Time now, std::uint32_t n);
+    /// The host moved `n` bytes from the source of `d` straight to its
+    /// destination (splice(2), no copy through the model), which it may do
+    /// only while passthrough(d) holds and nothing is in flight: they count
+    /// as delivered.
+    void on_spliced(Direction d, sim::Time now, std::uint64_t n);
     /// The source of `d` half-closed (read returned end of file).
     void on_eof(Direction d, sim::Time now);
     /// The source of `d` reset the connection (or failed).
@@ -124,6 +129,12 @@ public:
     const ToxicSpec* find_toxic(std::string_view name) const noexcept;
     /// Upstream toxics first, each stream in chain order (as Toxiproxy lists them).
     std::vector<const ToxicSpec*> toxics() const;
+    /// The counters of toxic `name`, for its JSON's "stats": an http_fault's
+    /// {"requests", "aborts_injected", "delays_injected", "response_rl_injected"}
+    /// (Envoy's fault filter stats); null for a type without counters or no such toxic.
+    nlohmann::json toxic_stats(std::string_view name) const;
+    /// spec.to_json() with its "stats", if it has counters.
+    nlohmann::json toxic_json(const ToxicSpec& spec) const;
 
     /// A disabled link refuses connections and closes the open ones.
     void set_enabled(bool enabled, sim::Time now);

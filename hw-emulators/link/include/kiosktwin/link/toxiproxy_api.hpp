@@ -17,6 +17,9 @@
 //   DELETE /proxies/{p}/toxics/{t}     204
 //   POST /reset                        enable every proxy, remove every toxic (204)
 //   GET  /version                      {"version": "..."}
+//   GET  /metrics                      Prometheus text: bytes sent by direction
+//                                      (toxiproxy_proxy_sent_bytes_total),
+//                                      connections opened, refused, reset
 //
 // Errors are Toxiproxy's: {"error": "proxy not found", "status": 404}. As in
 // Toxiproxy, a request whose User-Agent starts with "Mozilla/" is refused

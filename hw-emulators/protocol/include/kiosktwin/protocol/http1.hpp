@@ -22,8 +22,13 @@
 //   request line or a status line are skipped (§2.2; only requests are
 //   named there, but an extra CRLF after a response is a common server bug).
 // * Request line: token method, SP, a target of visible characters, SP,
-//   "HTTP/1.d". Status line: "HTTP/1.d", SP, three digits (100..999), then
-//   SP and a reason phrase, or nothing. Another major version is an error.
+//   "HTTP/1.d". The method is judged byte by byte as it arrives, not when
+//   its line ends: a byte that cannot be part of it (not a tchar, or one
+//   past max_method_bytes) is an error at once, so a stream that is not
+//   HTTP at all (a TLS ClientHello, a binary protocol, bytes with no LF) is
+//   known as such from its first bytes (unless the head's limit came first).
+//   Status line: "HTTP/1.d", SP, three digits (100..999), then SP and a
+//   reason phrase, or nothing. Another major version is an error.
 // * Header fields: a token name directly followed by ':' (whitespace before
 //   the colon is an error), a value of visible characters, SP and HTAB;
 //   obs-fold (a line starting with whitespace) is an error. A head longer
@@ -135,6 +140,10 @@ public:
     /// sections) are at most `max_head_bytes` long.
     explicit Framer(Role role, std::size_t max_head_bytes = 64 * 1024);
 
+    /// The longest request method accepted (RFC 9110 sets no limit; the
+    /// registered ones are at most 17 bytes long).
+    static constexpr std::size_t max_method_bytes = 32;
+
     /// Response streams: the next request still to be answered had this
     /// method. Call once per request, in order. A response without a pending
     /// request is framed as an answer to GET. Ignored by request streams.
@@ -156,6 +165,9 @@ public:
 
     /// A message has begun (more than empty lines) and not ended.
     bool in_message() const noexcept;
+    /// The start line of the message being read has been read whole (its
+    /// head or body is still coming); false between messages.
+    bool start_line_read() const noexcept { return m_start_seen; }
     /// The stream was not HTTP/1.x; error() says why.
     bool failed() const noexcept;
     /// 101 Switching Protocols or a 2xx to CONNECT (or enter_tunnel()): the bytes are opaque from then on.
@@ -192,6 +204,8 @@ private:
     std::size_t feed_head(std::span<const std::uint8_t> in, std::size_t pos, std::vector<Event>& out);
     std::size_t feed_chunked(std::span<const std::uint8_t> in, std::size_t pos, std::vector<Event>& out);
     std::optional<std::string> take_line(std::string_view line, bool& done);
+    std::optional<std::size_t> scan_method(std::string_view bytes);
+    std::string method_error(std::string_view seen) const;
     std::optional<std::string> frame_body(Head& h);
     void end_message(std::vector<Event>& out, std::size_t at);
     std::size_t fail(std::vector<Event>& out, std::size_t begin, std::size_t end, std::string why);
@@ -210,6 +224,10 @@ private:
     bool m_start_seen = false;   // the start line has been read
     std::string m_line;          // the incomplete line so far
     std::size_t m_head_bytes = 0;
+    // Requests: how far the start line being read has got up to its method's SP.
+    enum class Method : std::uint8_t { line_start, cr, name, done };
+    Method m_method;
+    std::size_t m_method_bytes = 0;
 
     // The body being read.
     std::uint64_t m_length = 0;     // length: the Content-Length
