@@ -9,21 +9,17 @@
 //   - curl drives the camera service and the control API.
 // The bench runs as a child process and is stopped with SIGINT, which must
 // shut it down cleanly and remove its pty links. Every wait is bounded.
-#include "run_command.hpp"
+#include "serve_process.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char** environ;
+#include <vector>
 
 using namespace kiosktwin::test;
 using nlohmann::json;
@@ -36,79 +32,19 @@ const std::string k_bin = std::string(KIOSKTWIN_BIN_DIR) + "/kiosktwin";
 
 bool have(const std::string& tool) { return run_command("command -v " + tool, "/").exit_code == 0; }
 
-// A running `kiosktwin serve`, stopped with SIGINT when the test ends.
-class Bench {
-public:
-    explicit Bench(int port_base) : m_dir(fs::temp_directory_path() / ("kiosktwin-e2e-" + std::to_string(::getpid()))) {
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
-        m_port_base = port_base;
-        const std::string out = (m_dir / "serve.out").string();
-        const std::string cmd = "exec '" + k_bin + "' serve scenarios/bench-default.json --port-base " +
-                                std::to_string(port_base) + " --run-dir '" + (m_dir / "run").string() +
-                                "' --trace '" + (m_dir / "trace.jsonl").string() +
-                                "' --duration 240 --json >'" + out + "' 2>'" + (m_dir / "serve.err").string() + "'";
-        const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addchdir_np(&fa, k_src.c_str());
-        REQUIRE(posix_spawn(&m_pid, "/bin/sh", &fa, nullptr, const_cast<char**>(argv), environ) == 0);
-        posix_spawn_file_actions_destroy(&fa);
-        // Ready when the endpoints are on stdout (bounded wait).
-        for (int i = 0; i < 200 && m_endpoints.is_null(); ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            const std::string s = slurp(out);
-            if (!s.empty() && s.back() == '\n') m_endpoints = json::parse(s);
-        }
-        INFO(slurp((m_dir / "serve.err").string()));
-        REQUIRE(m_endpoints.is_object());
-    }
-    ~Bench() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGINT);
-            int status = 0;
-            ::waitpid(m_pid, &status, 0);
-        }
-        fs::remove_all(m_dir);
-    }
-    /// Ctrl-C: the bench must exit 0 and leave no pty link behind.
-    int interrupt() {
-        ::kill(m_pid, SIGINT);
-        int status = 0;
-        for (int i = 0; i < 100; ++i) {
-            if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-                m_pid = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return -1;
-    }
-    const json& endpoints() const { return m_endpoints; }
-    json endpoint(const std::string& device) const {
-        for (const auto& k : m_endpoints["kiosks"])
-            for (const auto& e : k["endpoints"])
-                if (e.value("device", "") == device) return e;
-        return nullptr;
-    }
-    std::string control() const { return m_endpoints["control"].get<std::string>(); }
-    fs::path dir() const { return m_dir; }
-    int port_base() const { return m_port_base; }
-
-private:
-    fs::path m_dir;
-    pid_t m_pid = -1;
-    int m_port_base = 0;
-    json m_endpoints;
-};
-
 // Fixed ports stay below Linux's ephemeral range (32768-60999), from which the
 // OS hands out ports other tests ask for (port 0): no test can take another's.
-int port_base_for_test() { return 20000 + static_cast<int>(::getpid() % 800) * 10; }
+// A bench takes 18 ports from its base (control +0, link API +8, kiosk 1
+// +10..+17): blocks of 20 from 20000 to 27999; if one is taken, the next.
+std::vector<int> port_bases_for_test() {
+    std::vector<int> v;
+    for (int attempt = 0; attempt < 5; ++attempt) v.push_back(20000 + static_cast<int>((::getpid() + attempt) % 400) * 20);
+    return v;
+}
 
 CommandResult sh(const std::string& cmd, int timeout_s = 120) { return run_command(cmd, k_src, timeout_s); }
 
-json control(const Bench& b, const std::string& method, const std::string& path, const std::string& body = "") {
+json control(const ServeProcess& b, const std::string& method, const std::string& path, const std::string& body = "") {
     const auto r = sh("curl -sS -X " + method + " -H 'Content-Type: application/json' " +
                       (body.empty() ? std::string() : "--data '" + body + "' ") + "'" + b.control() + path + "'");
     INFO(r.err);
@@ -127,7 +63,7 @@ TEST_CASE("real clients drive the emulated devices of a live bench", "[e2e]") {
     INFO("the npm packages are missing: ./quickstart test installs them (npm ci in tests/e2e)");
     REQUIRE(fs::exists(k_src + "/tests/e2e/node_modules/@point-of-sale/receipt-printer-encoder"));
 
-    Bench bench(port_base_for_test());
+    ServeProcess bench(k_bin, k_src, "e2e", port_bases_for_test());
     const json idcard = bench.endpoint("kiosk-1/idcard");
     const json receipt = bench.endpoint("kiosk-1/receipt");
     const json a4 = bench.endpoint("kiosk-1/a4");

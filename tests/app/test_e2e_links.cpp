@@ -6,23 +6,17 @@
 // checks the figures it reports, and that the bench's own proxies still carry
 // a real device's bytes. The bench runs as a child process stopped with
 // SIGINT; every wait is bounded.
-#include "run_command.hpp"
+#include "serve_process.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <map>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
-
-extern char** environ;
+#include <vector>
 
 using namespace kiosktwin::test;
 using nlohmann::json;
@@ -36,7 +30,7 @@ const std::string k_bin = std::string(KIOSKTWIN_BIN_DIR) + "/kiosktwin";
 bool have(const std::string& tool) { return run_command("command -v " + tool, "/").exit_code == 0; }
 
 // Ports: a block of 30 from 31120, below Linux's ephemeral range (32768-60999)
-// and clear of the other tests' fixed ports (app.e2e_devices 20000-28007,
+// and clear of the other tests' fixed ports (app.e2e_devices 20000-27997,
 // app.cli's serve 28100-30527, app.docs 31090-31107). The bench takes the
 // block's first 18 ports (control API +0, link API +8, kiosk 1 +10..+17); the
 // Node program gets +20..+29 for its echo server and proxies. 54 blocks fit:
@@ -46,89 +40,12 @@ constexpr int k_first_port = 31120;
 constexpr int k_block = 30;
 constexpr int k_blocks = 54;
 
-// A running `kiosktwin serve`, stopped with SIGINT when the test ends.
-class LinkBench {
-public:
-    LinkBench() : m_dir(fs::temp_directory_path() / ("kiosktwin-e2e-links-" + std::to_string(::getpid()))) {
-        for (int attempt = 0; attempt < 5 && m_endpoints.is_null(); ++attempt)
-            if (!start(k_first_port + static_cast<int>((::getpid() + attempt) % k_blocks) * k_block)) break;
-        const std::string err = stderr_text();
-        if (!m_endpoints.is_object()) fs::remove_all(m_dir);  // no destructor runs if this fails
-        INFO(err);
-        REQUIRE(m_endpoints.is_object());
-    }
-    ~LinkBench() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGINT);
-            int status = 0;
-            ::waitpid(m_pid, &status, 0);
-        }
-        fs::remove_all(m_dir);
-    }
-    LinkBench(const LinkBench&) = delete;
-    LinkBench& operator=(const LinkBench&) = delete;
-
-    /// Ctrl-C: the bench must exit 0.
-    int interrupt() {
-        ::kill(m_pid, SIGINT);
-        int status = 0;
-        for (int i = 0; i < 100; ++i) {
-            if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-                m_pid = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return -1;
-    }
-    const json& endpoints() const { return m_endpoints; }
-    int port_base() const { return m_port_base; }
-    std::string stderr_text() const { return slurp((m_dir / "serve.err").string()); }
-
-private:
-    /// Starts the bench on `port_base`. Returns whether another block is
-    /// worth a try: the bench exited before it was ready (its ports are
-    /// taken). A bench that neither gets ready nor exits is killed.
-    bool start(int port_base) {
-        fs::remove_all(m_dir);
-        fs::create_directories(m_dir);
-        m_port_base = port_base;
-        const std::string out = (m_dir / "serve.out").string();
-        const std::string cmd = "exec '" + k_bin + "' serve scenarios/bench-default.json --port-base " +
-                                std::to_string(port_base) + " --run-dir '" + (m_dir / "run").string() +
-                                "' --duration 240 --json >'" + out + "' 2>'" + (m_dir / "serve.err").string() + "'";
-        const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addchdir_np(&fa, k_src.c_str());
-        REQUIRE(posix_spawn(&m_pid, "/bin/sh", &fa, nullptr, const_cast<char**>(argv), environ) == 0);
-        posix_spawn_file_actions_destroy(&fa);
-        // Ready when the endpoints are on stdout (bounded wait).
-        for (int i = 0; i < 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            const std::string s = slurp(out);
-            if (!s.empty() && s.back() == '\n') {
-                m_endpoints = json::parse(s);
-                return false;
-            }
-            int status = 0;
-            if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-                m_pid = -1;
-                return true;
-            }
-        }
-        ::kill(m_pid, SIGKILL);
-        int status = 0;
-        ::waitpid(m_pid, &status, 0);
-        m_pid = -1;
-        return false;
-    }
-
-    fs::path m_dir;
-    pid_t m_pid = -1;
-    int m_port_base = 0;
-    json m_endpoints;
-};
+std::vector<int> port_bases() {
+    std::vector<int> v;
+    for (int attempt = 0; attempt < 5; ++attempt)
+        v.push_back(k_first_port + static_cast<int>((::getpid() + attempt) % k_blocks) * k_block);
+    return v;
+}
 
 CommandResult sh(const std::string& cmd, int timeout_s = 120) { return run_command(cmd, k_src, timeout_s); }
 
@@ -151,7 +68,7 @@ TEST_CASE("a real Toxiproxy client drives the link proxies of a live bench", "[e
         REQUIRE(fs::exists(k_src + "/tests/e2e/node_modules/toxiproxy-node-client/package.json"));
     }
 
-    LinkBench bench;
+    ServeProcess bench(k_bin, k_src, "e2e-links", port_bases());
     const int base = bench.port_base();
     const json& ep = bench.endpoints();
     REQUIRE(ep.contains("links"));

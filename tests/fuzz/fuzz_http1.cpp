@@ -6,6 +6,8 @@
 // points are drawn from a hash of the input. Nothing may throw; the events of
 // every feed must cover its bytes exactly and in order; and feeding the
 // stream in pieces must find what feeding it whole finds.
+#include "chooser.hpp"
+
 #include <kiosktwin/protocol/http1.hpp>
 
 #include <algorithm>
@@ -26,17 +28,7 @@ void require(bool ok) {
     if (!ok) fail();
 }
 
-struct Chooser {
-    std::uint64_t state;
-    std::uint64_t next() {
-        state += 0x9E3779B97F4A7C15ull;
-        std::uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(next() % n); }
-};
+using kiosktwin::fuzz::Chooser;
 
 // One event in stream offsets, with what a different split must not change.
 struct Seen {

@@ -4,6 +4,8 @@
 // split points, arrival times, the card on the reader and the faults injected
 // are drawn from a hash of the input. Nothing may crash, hang, grow without
 // bound or throw out; a decoding must not depend on how the stream was split.
+#include "chooser.hpp"
+
 #include <kiosktwin/devices/id_cards.hpp>
 #include <kiosktwin/devices/idcard_reader.hpp>
 #include <kiosktwin/protocol/citizen_id.hpp>
@@ -23,17 +25,7 @@ namespace {
 
 [[noreturn]] void fail() { std::abort(); }
 
-struct Chooser {
-    std::uint64_t state;
-    std::uint64_t next() {
-        state += 0x9E3779B97F4A7C15ull;
-        std::uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(next() % n); }
-};
+using kiosktwin::fuzz::Chooser;
 
 // Non-garbage events, and the total garbage: what must not depend on the split.
 std::vector<std::string> essence(const std::vector<SamEvent>& events, std::size_t& garbage) {

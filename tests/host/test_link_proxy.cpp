@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "loopback.hpp"
+
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
@@ -21,39 +23,17 @@
 #include <vector>
 
 using namespace kiosktwin;
+using namespace kiosktwin::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
 
-int listen_any(std::uint16_t& port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 8) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-    return fd;
-}
-
-int connect_to(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    return fd;
-}
-
 // An echo server on its own threads; stops when destroyed.
 class Echo {
 public:
     Echo() {
-        m_listen = listen_any(m_port);
+        m_listen = bind_any(m_port);
         m_thread = std::thread([this] {
             while (!m_stop) {
                 pollfd p{m_listen, POLLIN, 0};
@@ -282,8 +262,7 @@ TEST_CASE("removing a toxic never hangs a connection: a black hole closes it, a 
 
 TEST_CASE("deleting a proxy closes its connections; an unreachable upstream drops the client", "[host][link]") {
     Echo echo;
-    std::uint16_t dead = 0;
-    ::close(listen_any(dead));  // a port nobody listens on
+    const std::uint16_t dead = free_port();  // nobody listens on it
     Proxies px(json::array({proxy("echo", echo.port()), proxy("nowhere", dead)}));
 
     const int fd = connect_to(px.port_of("echo"));

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "loopback.hpp"
+
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstring>
@@ -20,6 +22,7 @@
 
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
+using namespace kiosktwin::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -85,16 +88,6 @@ std::string read_some(int fd, std::size_t want, std::chrono::milliseconds limit)
     return out;
 }
 
-int connect_to(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    return fd;
-}
-
 std::string http(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body = {}) {
     const int fd = connect_to(port);
     const std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -109,18 +102,6 @@ json body_of(const std::string& resp) {
     const auto p = resp.find("\r\n\r\n");
     REQUIRE(p != std::string::npos);
     return json::parse(resp.substr(p + 4));
-}
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
 }
 
 }  // namespace
