@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <unistd.h>
 
@@ -173,11 +174,25 @@ TEST_CASE("serve hosts several kiosks in one process, each on its own ports", "[
         for (const auto& e : k["endpoints"]) CHECK(addresses.insert(e["address"].get<std::string>()).second);
     CHECK(addresses.size() == 3 * 5);  // per kiosk: 2 serial links, the receipt printer, the A4 printer, the local service
     CHECK(ep["control"] == "http://127.0.0.1:" + std::to_string(base));
+    // A link proxy in front of each kiosk's receipt printer, IPP and local service, and the link API at base + 8.
+    CHECK(ep["links"]["api"] == "http://127.0.0.1:" + std::to_string(base + 8));
+    REQUIRE(ep["links"]["proxies"].size() == 3 * 3);
+    for (const auto& p : ep["links"]["proxies"]) CHECK(addresses.insert(p["listen"].get<std::string>()).second);
     CHECK_FALSE(std::filesystem::exists(dir / "endpoints.json"));  // removed on the way out
     std::filesystem::remove_all(dir);
     const auto bad = kt("serve scenarios/default.json --duration 1");  // a hall scenario is not a bench
     CHECK(bad.exit_code == 1);
     CHECK(bad.err.find("/kiosks: expected a list of at least one kiosk") != std::string::npos);
+
+    // A links file is checked in full before anything listens, and named in the error.
+    const auto links = dir.string() + "-links.json";
+    std::ofstream(links) << R"([{"name": "gw", "upstream": "127.0.0.1:1", "toxics": [{"type": "latency", "attributes": {"latency": -1}}]}])";
+    const auto bad_links = kt("serve --port-base " + std::to_string(base) + " --run-dir '" + dir.string() + "' --links '" +
+                              links + "' --duration 1 --quiet");
+    CHECK(bad_links.exit_code == 1);
+    CHECK(bad_links.err.find(links + ": bad request body: attributes.latency: must be >= 0.0") != std::string::npos);
+    std::filesystem::remove(links);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("bench devices drives kiosks' device sets through scripted sessions", "[cli][bench]") {

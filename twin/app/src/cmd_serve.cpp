@@ -6,6 +6,7 @@
 #include <kiosktwin/devices/trace.hpp>
 #include <kiosktwin/host/live_host.hpp>
 #include <kiosktwin/link/schedule.hpp>
+#include <kiosktwin/link/toxiproxy_api.hpp>
 
 #include <fmt/core.h>
 
@@ -190,6 +191,14 @@ int serve(const ServeOptions& o) {
             }
             if (!lo.proxies.is_array()) {
                 fmt::print(stderr, "{}: expected a JSON array of proxies (a Toxiproxy configuration)\n", o.links_file);
+                return exit_invalid;
+            }
+            // Checked in full (every proxy and toxic) before anything listens.
+            link::ProxyTable dry(lo.seed, lo.week);
+            try {
+                dry.populate(lo.proxies, sim::epoch_time);
+            } catch (const link::ApiError& e) {
+                fmt::print(stderr, "{}: {}\n", o.links_file, e.what());
                 return exit_invalid;
             }
         } else {
