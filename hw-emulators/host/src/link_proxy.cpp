@@ -273,12 +273,17 @@ private:
     }
 
     // Whether direction d may bypass the model: no toxic acts on it, nothing
-    // is in flight in it, and its destination is idle and open.
-    bool can_splice(Direction d) {
+    // is in flight in it, and its destination is open...
+    bool splice_eligible(Direction d) {
         const Side& dst = destination(d);
         const Splice& p = m_splice[link::index(d)];
-        return m_conn != nullptr && !p.unusable && dst.open && !dst.writing && dst.out.empty() && dst.end == End::none &&
-               m_conn->passthrough(d) && m_conn->buffered_bytes(d) == 0;
+        return m_conn != nullptr && !p.unusable && dst.open && dst.end == End::none && m_conn->passthrough(d) &&
+               m_conn->buffered_bytes(d) == 0;
+    }
+    // ...and has written everything it was given.
+    bool can_splice(Direction d) {
+        const Side& dst = destination(d);
+        return splice_eligible(d) && !dst.writing && dst.out.empty();
     }
 
     void splice_wait(Direction d) {
@@ -398,8 +403,11 @@ private:
     void read(Side& s, Direction d) {
         if (s.reading || s.read_done || s.paused || !s.open || m_conn == nullptr) return;
         if (m_splice[link::index(d)].bytes > 0) return;  // the pipe drains first
-        if (can_splice(d)) {
-            splice_wait(d);
+        if (splice_eligible(d)) {
+            // Toxic-free: once the destination has written what it holds
+            // (its completion comes back here), bytes go by splice.
+            const Side& dst = destination(d);
+            if (!dst.writing && dst.out.empty()) splice_wait(d);
             return;
         }
         s.reading = true;

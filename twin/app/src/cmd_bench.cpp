@@ -170,7 +170,7 @@ int bench_devices(const DevicesBenchOptions& o) {
 struct LinkBenchOptions {
     int pings = 20'000;
     double bulk_mb = 256;
-    int bulk_trials = 3;
+    int bulk_trials = 5;
     std::uint64_t chunks = 2'000'000;
     int connections = 64;
     std::uint64_t seed = 1;
@@ -296,7 +296,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                 "latency + jitter + bandwidth stack");
     lk->add_option("--pings", l->pings, "Measured round trips per path")->check(CLI::Range(100, 10'000'000))->capture_default_str();
     lk->add_option("--bulk-mb", l->bulk_mb, "MiB per bulk trial")->check(CLI::Range(1.0, 65536.0))->capture_default_str();
-    lk->add_option("--bulk-trials", l->bulk_trials, "Bulk trials per path (the best counts)")
+    lk->add_option("--bulk-trials", l->bulk_trials, "Paired bulk trials (direct, then through the proxy); medians count")
         ->check(CLI::Range(1, 100))
         ->capture_default_str();
     lk->add_option("--chunks", l->chunks, "Chunks offered in virtual time")->check(CLI::Range(1'000, 1'000'000'000))->capture_default_str();
