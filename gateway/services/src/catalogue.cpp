@@ -1,5 +1,6 @@
 // The item catalogue back-end: see catalogue.hpp.
 
+#include "json_read.hpp"
 #include "text.hpp"
 #include <kiosktwin/services/catalogue.hpp>
 
@@ -1020,68 +1021,7 @@ json time_json(const std::optional<sim::Time>& t, const sim::Calendar& cal) {
     return t ? json(cal.iso8601(*t)) : json(nullptr);
 }
 
-[[noreturn]] void bad(const std::string& path, std::string_view what) {
-    throw std::invalid_argument(cat(path, ": ", what));
-}
-
-const json& member(const json& j, const std::string& path, const char* key) {
-    if (!j.is_object()) bad(path, "expected an object");
-    const auto it = j.find(key);
-    if (it == j.end()) bad(cat(path, "/", key), "missing");
-    return *it;
-}
-
-std::string get_string(const json& j, const std::string& path, const char* key) {
-    const json& v = member(j, path, key);
-    if (!v.is_string()) bad(cat(path, "/", key), "expected a string");
-    return v.get<std::string>();
-}
-
-std::int64_t get_int(const json& j, const std::string& path, const char* key) {
-    const json& v = member(j, path, key);
-    if (!v.is_number_integer()) bad(cat(path, "/", key), "expected an integer");
-    return v.get<std::int64_t>();
-}
-
-bool get_bool(const json& j, const std::string& path, const char* key) {
-    const json& v = member(j, path, key);
-    if (!v.is_boolean()) bad(cat(path, "/", key), "expected a boolean");
-    return v.get<bool>();
-}
-
-const json& get_array(const json& j, const std::string& path, const char* key) {
-    const json& v = member(j, path, key);
-    if (!v.is_array()) bad(cat(path, "/", key), "expected an array");
-    return v;
-}
-
-std::vector<std::string> get_strings(const json& j, const std::string& path, const char* key) {
-    std::vector<std::string> out;
-    const json& a = get_array(j, path, key);
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!a[i].is_string()) bad(cat(path, "/", key, "/", std::to_string(i)), "expected a string");
-        out.push_back(a[i].get<std::string>());
-    }
-    return out;
-}
-
-template <class E>
-E get_enum(const json& j, const std::string& path, const char* key, std::optional<E> (*parser)(std::string_view) noexcept) {
-    const std::string s = get_string(j, path, key);
-    const auto v = parser(s);
-    if (!v) bad(cat(path, "/", key), cat("unknown value ", s));
-    return *v;
-}
-
-std::optional<sim::Time> get_time(const json& j, const std::string& path, const char* key, const sim::Calendar& cal,
-                                  bool nullable = true) {
-    const json& v = member(j, path, key);
-    if (v.is_null() && nullable) return std::nullopt;
-    if (!v.is_string()) bad(cat(path, "/", key), "expected a GB/T 7408 date-time");
-    const auto t = cal.parse_iso8601(v.get<std::string>());
-    if (!t) bad(cat(path, "/", key), "expected a GB/T 7408 date-time");
-    return t;
-}
+using namespace detail;
 
 }  // namespace
 
@@ -1202,8 +1142,8 @@ Item item_from_json(const json& j, const sim::Calendar& calendar) {
         if (!m) bad(cat(k, "/cross_region/modes/", std::to_string(i)), "unknown mode");
         it.cross_modes.push_back(*m);
     }
-    it.online_at = get_time(kiosk, k, "online_at", calendar);
-    it.offline_at = get_time(kiosk, k, "offline_at", calendar);
+    it.online_at = get_optional_time(kiosk, k, "online_at", calendar);
+    it.offline_at = get_optional_time(kiosk, k, "offline_at", calendar);
 
     it.stage = get_enum<Stage>(j, root, "stage", &parse_stage);
     it.status = get_enum<Status>(j, root, "status", &parse_status);
@@ -1211,13 +1151,13 @@ Item item_from_json(const json& j, const sim::Calendar& calendar) {
     const json& trig = member(note, "/status_note", "trigger");
     if (!trig.is_null()) it.note.trigger = get_enum<Trigger>(note, "/status_note", "trigger", &parse_trigger);
     it.note.reason = get_string(note, "/status_note", "reason");
-    it.note.at = *get_time(note, "/status_note", "at", calendar, false);
+    it.note.at = get_time(note, "/status_note", "at", calendar);
     const json& ann = member(j, root, "announcement");
     if (!ann.is_null()) {
         const std::string p = "/announcement";
         it.announcement = Announcement{get_enum<Trigger>(ann, p, "trigger", &parse_trigger), get_string(ann, p, "reason"),
-                                       *get_time(ann, p, "at", calendar, false),
-                                       *get_time(ann, p, "effective", calendar, false)};
+                                       get_time(ann, p, "at", calendar),
+                                       get_time(ann, p, "effective", calendar)};
     }
     return it;
 }
