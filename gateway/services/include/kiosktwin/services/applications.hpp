@@ -46,6 +46,7 @@
 //     ID number in them is masked (R-9.3-1, protocol::mask_id).
 #pragma once
 
+#include <kiosktwin/services/outcome.hpp>
 #include <kiosktwin/api/errors.hpp>
 #include <kiosktwin/services/catalogue.hpp>
 #include <kiosktwin/sim/calendar.hpp>
@@ -165,15 +166,8 @@ struct Application {
     friend bool operator==(const Application&, const Application&) = default;
 };
 
-/// ok, or the refusal: the error, the JSON pointer into the request body when
-/// it is about one field, and a reason. The store is unchanged on error.
-struct Outcome {
-    api::ErrorCode error = api::ErrorCode::ok;
-    std::string path;
-    std::string reason;
-    bool ok() const noexcept { return error == api::ErrorCode::ok; }
-    explicit operator bool() const noexcept { return ok(); }
-};
+/// ok, or the refusal (services/outcome.hpp).
+using Outcome = services::Outcome;
 
 /// The answer of create() and submit().
 struct Result {
