@@ -106,7 +106,7 @@ std::optional<E> parse(const Name<E> (&table)[N], std::string_view id) noexcept 
 bool upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-Outcome fail(api::ErrorCode code, std::string reason) { return Outcome{code, std::move(reason)}; }
+Outcome fail(api::ErrorCode code, std::string reason) { return Outcome{code, {}, std::move(reason)}; }
 
 std::string str(std::string_view s) { return std::string(s); }
 
@@ -376,7 +376,7 @@ Outcome first_problem(const std::vector<api::Problem>& problems) {
     const auto& p = problems.front();
     std::string reason = p.path;
     reason.append(": ").append(p.reason);
-    return Outcome{p.code, std::move(reason)};
+    return Outcome{p.code, p.path, std::move(reason)};
 }
 }  // namespace
 

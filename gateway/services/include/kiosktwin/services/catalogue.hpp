@@ -40,6 +40,7 @@
 // A pure model: no wall clock, every change takes the virtual time `now`.
 #pragma once
 
+#include <kiosktwin/services/outcome.hpp>
 #include <kiosktwin/api/errors.hpp>
 #include <kiosktwin/sim/calendar.hpp>
 #include <kiosktwin/sim/time.hpp>
@@ -339,14 +340,9 @@ struct Page {
 inline constexpr std::size_t max_page_limit = 200;
 
 /// Result of a change: ok, or the error (not_found, conflict_state,
-/// bad_field, missing_field, unknown_code) with a reason; the catalogue is
-/// unchanged on error.
-struct Outcome {
-    api::ErrorCode error = api::ErrorCode::ok;
-    std::string reason;
-    bool ok() const noexcept { return error == api::ErrorCode::ok; }
-    explicit operator bool() const noexcept { return ok(); }
-};
+/// bad_field, missing_field, unknown_code) with the JSON path when it is about
+/// one field, and a reason; the catalogue is unchanged on error.
+using Outcome = services::Outcome;
 
 /// Options of the synthetic generator.
 struct GenerateOptions {
