@@ -28,7 +28,7 @@ TEST_CASE("R-8.2-1: every error has a unique id and number, number = HTTP status
         CHECK(find_error(e.id) == e.code);
         CHECK(find_error(e.number) == e.code);
     }
-    CHECK(error_table().size() == 24);
+    CHECK(error_table().size() == 26);
 }
 
 TEST_CASE("R-8.2-1: the error ids the gateway and the signing layer rely on", "[api][errors]") {

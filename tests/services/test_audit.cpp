@@ -162,3 +162,24 @@ TEST_CASE("R-9.3-1: ID numbers are masked in every string before hashing", "[ser
     CHECK_THROWS_AS(log.append(sim::Time{}, "a", "b", "ok", {{"bad", std::string("\xff\xfe")}}), std::invalid_argument);
     CHECK(log.size() == 1);
 }
+
+TEST_CASE("the canonical form is exactly the record's JSON without the hash, as nlohmann writes it", "[audit][R-9.3-1]") {
+    AuditLog audit_log;
+    const nlohmann::json detail = {{"quote", "a\"b\\c"}, {"controls", std::string("\b\f\n\r\t\x01\x1f\x7f")},
+                                   {"zh", "办件 受理"}, {"n", 3}, {"nested", {{"x", nlohmann::json::array({1, "二"})}}}};
+    audit_log.append(sim::Time{}, "T-0001 \"终端\"", "applications.create", "ok", detail);
+    audit_log.append(sim::Time{} + std::chrono::seconds(1), std::string("tab\there"), "x\ny", "request.bad_field");
+    for (const auto& r : audit_log.records()) {
+        nlohmann::json j = to_json(r);
+        j.erase("hash");
+        CHECK(canonical(r) == j.dump());
+    }
+    CHECK(audit_log.verify());
+    Record bad = audit_log.records()[0];
+    bad.actor = std::string("\xC0\xAF");  // an overlong '/'
+    CHECK_THROWS_AS(canonical(bad), std::invalid_argument);
+    bad.actor = std::string("\xED\xA0\x80");  // a surrogate
+    CHECK_THROWS_AS(canonical(bad), std::invalid_argument);
+    bad.actor = std::string("\xE4\xB8");  // truncated
+    CHECK_THROWS_AS(canonical(bad), std::invalid_argument);
+}

@@ -261,7 +261,7 @@ TEST_CASE("R-8.4-1: every identity call meets the service profile from its named
     for (int i = 0; i < n; ++i) {
         const sim::Time t = k_now + i * 1s;
         const auto want = cfg.profile.draw(t, expected);
-        services::Outcome got;
+        services::Draw got;
         switch (i % 3) {
         case 0: got = s.check_id(r.id_number, r.name, t).outcome; break;
         case 1: got = s.face_compare(r.id_number, r.face_template, true, t, faces).outcome; break;
@@ -289,7 +289,7 @@ TEST_CASE("R-8.4-1: every identity call meets the service profile from its named
         CHECK_FALSE(u.value.has_value());
         CHECK(services::error_code(u.outcome) == api::ErrorCode::service_unavailable);
     }
-    CHECK_FALSE(services::error_code(services::Outcome{}).has_value());
+    CHECK_FALSE(services::error_code(services::Draw{}).has_value());
 
     // Same seed, same answers; another seed, other delays.
     services::IdentityService a(population(), cfg), b(population(), cfg);

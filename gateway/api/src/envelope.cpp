@@ -24,7 +24,12 @@ std::string_view message(const ErrorInfo& e, Lang lang) { return lang == Lang::z
 }  // namespace
 
 json success(json data, Lang lang) {
-    return {{"code", 0}, {"msg", message(info(ErrorCode::ok), lang)}, {"data", std::move(data)}};
+    // Member by member: an initializer list would copy `data`.
+    json out = json::object();
+    out["code"] = 0;
+    out["msg"] = message(info(ErrorCode::ok), lang);
+    out["data"] = std::move(data);
+    return out;
 }
 
 json error(ErrorCode code, std::string_view path, std::string_view reason, Lang lang) {

@@ -29,12 +29,6 @@ const char* digest_name(SignatureMethod m) noexcept {
 struct MdFree {
     void operator()(EVP_MD* p) const noexcept { EVP_MD_free(p); }
 };
-struct MacFree {
-    void operator()(EVP_MAC* p) const noexcept { EVP_MAC_free(p); }
-};
-struct MacCtxFree {
-    void operator()(EVP_MAC_CTX* p) const noexcept { EVP_MAC_CTX_free(p); }
-};
 
 [[noreturn]] void openssl_failure(std::string what) {
     ERR_clear_error();  // leave the thread's error queue clean for the next caller
@@ -42,11 +36,6 @@ struct MacCtxFree {
     throw std::runtime_error(what);
 }
 
-// A valid pointer even for empty input (string_view::data() may be null).
-const unsigned char* bytes_of(std::string_view s) noexcept {
-    static const unsigned char empty = 0;
-    return s.empty() ? &empty : reinterpret_cast<const unsigned char*>(s.data());
-}
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
     static constexpr char digits[] = "0123456789abcdef";
@@ -134,40 +123,75 @@ SignatureMethod preferred_method() noexcept {
     return sm3_available() ? SignatureMethod::hmac_sm3 : SignatureMethod::hmac_sha256;
 }
 
-std::string hmac_hex(SignatureMethod m, std::string_view key, std::string_view message) {
-    std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-    if (!mac) openssl_failure("HMAC is not available");
-    std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac.get()));
-    if (!ctx) openssl_failure("EVP_MAC_CTX_new failed");
-    std::string digest = digest_name(m);
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest.data(), 0),
-        OSSL_PARAM_construct_end()};
-    if (EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), params) != 1) {
-        std::string what = "HMAC with digest ";
-        what.append(digest).append(" is not available");
-        openssl_failure(std::move(what));
-    }
-    if (EVP_MAC_update(ctx.get(), bytes_of(message), message.size()) != 1)
-        openssl_failure("EVP_MAC_update failed");
-    unsigned char out[EVP_MAX_MD_SIZE];
-    std::size_t out_len = 0;
-    if (EVP_MAC_final(ctx.get(), out, &out_len, sizeof out) != 1) openssl_failure("EVP_MAC_final failed");
-    return to_hex(out, out_len);
-}
+namespace {
 
-std::string digest_hex(SignatureMethod m, std::string_view data) {
-    std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, digest_name(m), nullptr));
+// Fetched once: OpenSSL 3's EVP_*_fetch takes a lock and a lookup per call,
+// which costs more than hashing a short request. EVP_MD objects are
+// reference-counted and safe to share between threads.
+const EVP_MD* cached_md(SignatureMethod m) {
+    static const std::unique_ptr<EVP_MD, MdFree> sm3 = [] {
+        std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, "SM3", nullptr));
+        ERR_clear_error();
+        return md;
+    }();
+    static const std::unique_ptr<EVP_MD, MdFree> sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+    const EVP_MD* md = m == SignatureMethod::hmac_sm3 ? sm3.get() : sha256.get();
     if (!md) {
         std::string what = "digest ";
         what.append(digest_name(m)).append(" is not available");
         openssl_failure(std::move(what));
     }
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int out_len = 0;
-    if (EVP_Digest(bytes_of(data), data.size(), out, &out_len, md.get(), nullptr) != 1)
-        openssl_failure("EVP_Digest failed");
+    return md;
+}
+
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
+};
+
+// One context per thread, reinitialised for every digest.
+EVP_MD_CTX* thread_ctx() {
+    thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    if (!ctx) openssl_failure("EVP_MD_CTX_new failed");
+    return ctx.get();
+}
+
+// H(a || b) into out; returns its length.
+unsigned digest_into(const EVP_MD* md, std::string_view a, std::string_view b, unsigned char* out) {
+    EVP_MD_CTX* ctx = thread_ctx();
+    unsigned len = 0;
+    if (EVP_DigestInit_ex2(ctx, md, nullptr) != 1 || EVP_DigestUpdate(ctx, a.data(), a.size()) != 1 ||
+        EVP_DigestUpdate(ctx, b.data(), b.size()) != 1 || EVP_DigestFinal_ex(ctx, out, &len) != 1)
+        openssl_failure("digest failed");
+    return len;
+}
+
+}  // namespace
+
+// HMAC (RFC 2104) over the cached digest: both SM3 and SHA-256 have 64-byte blocks.
+std::string hmac_hex(SignatureMethod m, std::string_view key, std::string_view message) {
+    const EVP_MD* md = cached_md(m);
+    const std::size_t block = static_cast<std::size_t>(EVP_MD_get_block_size(md));
+    unsigned char hashed_key[EVP_MAX_MD_SIZE];
+    if (key.size() > block) {
+        const unsigned n = digest_into(md, key, {}, hashed_key);
+        key = std::string_view(reinterpret_cast<const char*>(hashed_key), n);
+    }
+    std::string ipad(block, '\x36'), opad(block, '\x5c');
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        ipad[i] = static_cast<char>(ipad[i] ^ key[i]);
+        opad[i] = static_cast<char>(opad[i] ^ key[i]);
+    }
+    unsigned char inner[EVP_MAX_MD_SIZE], out[EVP_MAX_MD_SIZE];
+    const unsigned inner_len = digest_into(md, ipad, message, inner);
+    const unsigned out_len =
+        digest_into(md, opad, std::string_view(reinterpret_cast<const char*>(inner), inner_len), out);
     return to_hex(out, out_len);
+}
+
+std::string digest_hex(SignatureMethod m, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    const unsigned n = digest_into(cached_md(m), data, {}, out);
+    return to_hex(out, n);
 }
 
 // ---- Canonical form ---------------------------------------------------------

@@ -166,6 +166,13 @@ Application* Applications::find_mut(std::string_view case_no) {
     return it == m_apps.end() ? nullptr : &it->second;
 }
 
+std::optional<std::string> Applications::replay_of(std::string_view terminal_id,
+                                                   std::string_view idempotency_key) const {
+    auto it = m_keys.find({std::string(terminal_id), std::string(idempotency_key)});
+    if (it == m_keys.end()) return std::nullopt;
+    return it->second.case_no;
+}
+
 const Application* Applications::find(std::string_view case_no) const {
     const auto it = m_apps.find(case_no);
     return it == m_apps.end() ? nullptr : &it->second;

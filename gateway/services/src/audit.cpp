@@ -125,10 +125,93 @@ Record record_from_json(const nlohmann::json& j) {
     return r;
 }
 
+namespace {
+
+// RFC 3629 UTF-8 (no overlong forms, no surrogates, at most U+10FFFF): what
+// nlohmann's strict dump accepts.
+bool valid_utf8(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t n = 0;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c == 0xE0) n = 2, lo = 0xA0;
+        else if (c >= 0xE1 && c <= 0xEC) n = 2;
+        else if (c == 0xED) n = 2, hi = 0x9F;
+        else if (c >= 0xEE && c <= 0xEF) n = 2;
+        else if (c == 0xF0) n = 3, lo = 0x90;
+        else if (c >= 0xF1 && c <= 0xF3) n = 3;
+        else if (c == 0xF4) n = 3, hi = 0x8F;
+        else return false;
+        if (i + n >= s.size()) return false;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
+// A JSON string exactly as nlohmann's dump() writes it (UTF-8 unescaped,
+// the short escapes, other control characters as \u00xx).
+void append_string(std::string& out, std::string_view s) {
+    if (!valid_utf8(s)) throw std::invalid_argument("audit: not UTF-8 text");
+    out.push_back('"');
+    for (const char ch : s) {
+        switch (ch) {
+        case '"': out.append("\\\""); break;
+        case '\\': out.append("\\\\"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        default:
+            if (static_cast<unsigned char>(ch) <= 0x1F) {
+                static constexpr char hex[] = "0123456789abcdef";
+                out.append("\\u00");
+                out.push_back(hex[(ch >> 4) & 0xF]);
+                out.push_back(hex[ch & 0xF]);
+            } else {
+                out.push_back(ch);
+            }
+        }
+    }
+    out.push_back('"');
+}
+
+}  // namespace
+
+// Written directly rather than through a JSON object (this runs for every
+// audited request): the members in nlohmann's key order, as dump() would;
+// a test checks it against to_json + dump.
 std::string canonical(const Record& r) {
-    nlohmann::json j = to_json(r);
-    j.erase("hash");
-    return dump(j);
+    std::string out;
+    out.reserve(256);
+    out.append("{\"action\":");
+    append_string(out, r.action);
+    out.append(",\"actor\":");
+    append_string(out, r.actor);
+    out.append(",\"alg\":");
+    append_string(out, to_string(r.alg));
+    out.append(",\"at\":");
+    append_string(out, r.at);
+    out.append(",\"detail\":");
+    out.append(dump(r.detail));
+    out.append(",\"outcome\":");
+    append_string(out, r.outcome);
+    out.append(",\"prev_hash\":");
+    append_string(out, r.prev_hash);
+    out.append(",\"seq\":");
+    out.append(std::to_string(r.seq));
+    out.push_back('}');
+    return out;
 }
 
 std::string compute_hash(const Record& r) {

@@ -50,7 +50,7 @@ AuditFlag audit_of(const Resident& r) noexcept { return r.wanted ? AuditFlag::wa
 
 }  // namespace
 
-std::optional<api::ErrorCode> error_code(const Outcome& o) noexcept {
+std::optional<api::ErrorCode> error_code(const Draw& o) noexcept {
     if (o.unavailable) return api::ErrorCode::service_unavailable;
     if (o.failed) return api::ErrorCode::internal;
     return std::nullopt;

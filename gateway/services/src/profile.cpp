@@ -135,11 +135,11 @@ nlohmann::json ServiceProfile::to_json() const {
 
 bool ServiceProfile::in_outage(sim::Time now) const { return m_outages && m_outages->active(now); }
 
-Outcome ServiceProfile::draw(sim::Time now, sim::Rng& rng) const {
+Draw ServiceProfile::draw(sim::Time now, sim::Rng& rng) const {
     // Inversion from one uniform each, so the stream advances by exactly two.
     const double z = sim::normal_quantile(rng.uniform01());
     const double u_error = rng.uniform01();
-    Outcome o;
+    Draw o;
     o.delay = sim::from_seconds(latency_ms(m_latency, z) / 1000.0);
     if (in_outage(now))
         o.unavailable = true;

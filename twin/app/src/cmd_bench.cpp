@@ -8,6 +8,7 @@
 #include <kiosktwin/analysis/reference_models.hpp>
 #include <kiosktwin/sim/frame_pool.hpp>
 #include <kiosktwin/host/link_bench.hpp>
+#include <kiosktwin/server/bench.hpp>
 #include <kiosktwin/sim/time.hpp>
 
 #include <fmt/core.h>
@@ -251,6 +252,98 @@ int bench_link(const LinkBenchOptions& o) {
     return exit_ok;
 }
 
+struct GatewayBenchOptions {
+    double seconds = 5;
+    int connections = 32;
+    std::uint64_t sessions = 20'000;
+    std::uint64_t seed = 1;
+    bool skip_live = false;
+    bool json = false;
+};
+
+int bench_gateway(const GatewayBenchOptions& o) {
+    auto progress = [&](const std::string& s) {
+        if (!o.json) fmt::print(stderr, "bench gateway: {}\n", s);
+    };
+    server::LiveBenchResult live;
+    if (!o.skip_live) {
+        server::LiveBenchParams lp;
+        lp.seconds = o.seconds;
+        lp.connections = o.connections;
+        lp.progress = progress;
+        try {
+            live = server::run_live_bench(lp);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "kiosktwin bench gateway: {}\n", e.what());
+            return exit_failure;
+        }
+    }
+    progress("virtual: " + std::to_string(o.sessions) + " kiosk sessions through handle_request");
+    server::VirtualBenchParams vp;
+    vp.sessions = o.sessions;
+    vp.seed = o.seed;
+    server::VirtualBenchResult v;
+    try {
+        v = server::run_virtual_bench(vp);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "kiosktwin bench gateway: {}\n", e.what());
+        return exit_failure;
+    }
+    const bool read_ok = live.read_ratio >= 0.5 && live.read.p99_ms <= 2.0;
+    const bool write_ok = live.write.rps >= 5000 && live.write.errors == 0;
+    const bool virtual_ok = v.calls_per_s >= 200'000 && v.errors == 0;
+    if (o.json) {
+        nlohmann::json j{{"bench", "gateway"},
+                         {"virtual_calls_per_s", v.calls_per_s},
+                         {"virtual_calls", v.calls},
+                         {"virtual_errors", v.errors},
+                         {"virtual_applications", v.applications},
+                         {"virtual_target_met", virtual_ok},
+                         {"seed", o.seed},
+                         {"peak_rss_mb", peak_rss_mb()}};
+        if (!o.skip_live) {
+            j["read_rps"] = live.read.rps;
+            j["read_p50_ms"] = live.read.p50_ms;
+            j["read_p99_ms"] = live.read.p99_ms;
+            j["read_errors"] = live.read.errors;
+            j["nginx_rps"] = live.nginx.rps;
+            j["nginx_p50_ms"] = live.nginx.p50_ms;
+            j["nginx_p99_ms"] = live.nginx.p99_ms;
+            j["read_ratio"] = live.read_ratio;
+            j["write_rps"] = live.write.rps;
+            j["write_p50_ms"] = live.write.p50_ms;
+            j["write_p99_ms"] = live.write.p99_ms;
+            j["write_errors"] = live.write.errors;
+            j["journal_entries"] = live.journal_entries;
+            j["page_bytes"] = live.page_bytes;
+            j["connections"] = o.connections;
+            j["seconds"] = o.seconds;
+            j["read_target_met"] = read_ok;
+            j["write_target_met"] = write_ok;
+        }
+        print_json(j);
+    } else {
+        if (!o.skip_live) {
+            fmt::print("live, loopback, wrk with {} connections for {} s per run; the same {}-byte catalogue page:\n",
+                       o.connections, o.seconds, live.page_bytes);
+            fmt::print("  nginx (static file)   {:>9.0f} req/s   p50 {:>6.3f} ms   p99 {:>6.3f} ms\n", live.nginx.rps,
+                       live.nginx.p50_ms, live.nginx.p99_ms);
+            fmt::print("  gateway catalogue read{:>9.0f} req/s   p50 {:>6.3f} ms   p99 {:>6.3f} ms   ratio {:.2f} "
+                       "(targets 0.50, p99 2 ms){}\n",
+                       live.read.rps, live.read.p50_ms, live.read.p99_ms, live.read_ratio, read_ok ? "" : "  NOT MET");
+            fmt::print("  gateway signed create {:>9.0f} req/s   p50 {:>6.3f} ms   p99 {:>6.3f} ms   durable, {} errors "
+                       "(target 5000/s){}\n",
+                       live.write.rps, live.write.p50_ms, live.write.p99_ms, live.write.errors, write_ok ? "" : "  NOT MET");
+            fmt::print("  journal: {} entries\n", live.journal_entries);
+        }
+        fmt::print("virtual time, one core: {} handle_request calls (kiosk session mix) in {:.3f} s: {:.0f} calls/s "
+                   "(target 200000){}\n",
+                   v.calls, v.seconds, v.calls_per_s, virtual_ok ? "" : "  NOT MET");
+        fmt::print("  peak RSS {:.1f} MB\n", peak_rss_mb());
+    }
+    return exit_ok;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -305,6 +398,20 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     lk->add_flag("--virtual-only", l->skip_live, "Skip the live loopback part");
     lk->add_flag("--json", l->json, "Print one JSON object on stdout");
     lk->callback([l, &exit_code] { exit_code = bench_link(*l); });
+
+    auto g = std::make_shared<GatewayBenchOptions>();
+    CLI::App* gw = bench->add_subcommand(
+        "gateway", "The gateway against nginx on loopback with wrk (catalogue reads, signed durable creates), and "
+                   "handle_request in virtual time on one core");
+    gw->add_option("--seconds", g->seconds, "Length of each wrk run")->check(CLI::Range(1.0, 600.0))->capture_default_str();
+    gw->add_option("--connections", g->connections, "wrk connections")->check(CLI::Range(1, 10'000))->capture_default_str();
+    gw->add_option("--sessions", g->sessions, "Kiosk sessions (8 calls each) in virtual time")
+        ->check(CLI::Range(1, 100'000'000))
+        ->capture_default_str();
+    gw->add_option("--seed", g->seed, "Master seed of the virtual run")->capture_default_str();
+    gw->add_flag("--virtual-only", g->skip_live, "Skip the live part (no nginx, no wrk)");
+    gw->add_flag("--json", g->json, "Print one JSON object on stdout");
+    gw->callback([g, &exit_code] { exit_code = bench_gateway(*g); });
 }
 
 }  // namespace kiosktwin::app

@@ -66,5 +66,7 @@ void add_validate_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
+void add_gateway_command(CLI::App& app, int& exit_code);
+void add_sign_command(CLI::App& app, int& exit_code);
 
 }  // namespace kiosktwin::app

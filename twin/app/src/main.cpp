@@ -12,8 +12,8 @@ int main(int argc, char** argv) {
         "KioskTwin " KIOSKTWIN_VERSION
         " — digital twin and test bench for integrated government-service self-service kiosks "
         "(GB/T 47483-2026).\n"
-        "Planners trial hall layouts in virtual time; developers and trainers get emulated devices, links and a "
-        "gateway (coming in later releases).",
+        "Planners trial hall layouts in virtual time; developers and trainers get emulated devices, links and the "
+        "platform's gateway.",
         "kiosktwin"};
     app.set_version_flag("--version", KIOSKTWIN_VERSION);
     app.require_subcommand(1, 1);
@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
     add_serve_command(app, exit_code);
     add_replay_command(app, exit_code);
     add_bench_command(app, exit_code);
+    add_gateway_command(app, exit_code);
+    add_sign_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -27,6 +27,7 @@ enum class ErrorCode : std::uint8_t {
     missing_field,           ///< request.missing_field
     unknown_code,            ///< request.unknown_code: not in the code table
     bad_id_number,           ///< request.bad_id_number: GB 11643 structure or check digit
+    malformed_http,          ///< request.malformed_http: not HTTP/1.1 the server can read
     // 401 / 403: signing and registration (R-8.1-1, R-9.2-1)
     auth_missing_header,     ///< auth.missing_header
     auth_bad_header,         ///< auth.bad_header
@@ -36,6 +37,7 @@ enum class ErrorCode : std::uint8_t {
     auth_bad_signature,      ///< auth.bad_signature
     auth_replayed_nonce,     ///< auth.replayed_nonce
     auth_unregistered_terminal,  ///< auth.unregistered_terminal (403)
+    auth_forbidden,          ///< auth.forbidden (403): the key's role may not call this route
     // 404 / 405 / 409 / 413 / 415
     not_found,               ///< resource.not_found
     method_not_allowed,      ///< request.method_not_allowed

@@ -58,7 +58,7 @@
 //   401 auth.stale_timestamp   timestamp unparsable, or outside the window
 //                              (the message says by how much)
 //   401 auth.bad_signature     the HMAC does not match
-//   403 auth.replayed_nonce    the (key id, nonce) was already accepted
+//   401 auth.replayed_nonce    the (key id, nonce) was already accepted
 //
 // Only a request whose signature verifies records its nonce, so a forged or
 // stale request never burns a nonce.

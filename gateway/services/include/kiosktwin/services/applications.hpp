@@ -242,6 +242,8 @@ public:
 
     // --- reads ---
     const Application* find(std::string_view case_no) const;
+    /// The case number a successful create() answered for (terminal, key), if any.
+    std::optional<std::string> replay_of(std::string_view terminal_id, std::string_view idempotency_key) const;
     std::size_t size() const noexcept { return m_apps.size(); }
     /// {"case_no", "state", "state_zh", "item_code", "created_at", "updated_at",
     ///  "materials": [names], "cross_region"?: {...}, "history": [...]}; the

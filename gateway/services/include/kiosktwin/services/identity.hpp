@@ -46,14 +46,14 @@ namespace kiosktwin::services {
 /// A back end's answer: what the call met and, when it got through, the value.
 template <class T>
 struct Reply {
-    Outcome outcome;
+    Draw outcome;
     std::optional<T> value;  ///< present exactly when outcome.ok()
     bool ok() const noexcept { return value.has_value(); }
 };
 
 /// What a kiosk is told when a call did not get through: service.unavailable
 /// in an outage, internal for a back-end error; nullopt when the call was ok.
-std::optional<api::ErrorCode> error_code(const Outcome& o) noexcept;
+std::optional<api::ErrorCode> error_code(const Draw& o) noexcept;
 
 /// Internal marks for the platform's audit log; never sent to a kiosk.
 enum class AuditFlag : std::uint8_t { none, wanted };

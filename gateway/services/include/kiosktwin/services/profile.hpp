@@ -28,14 +28,14 @@
 namespace kiosktwin::services {
 
 /// What one call to a back end met.
-struct Outcome {
+struct Draw {
     sim::Duration delay{};     ///< until the answer (or the refusal, in an outage) reaches the caller
     bool failed = false;       ///< the back end answered with an error (never set with `unavailable`)
     bool unavailable = false;  ///< the call fell in an outage window: no service
     /// Neither failed nor unavailable: the back end did the work.
     bool ok() const noexcept { return !failed && !unavailable; }
 
-    friend bool operator==(const Outcome&, const Outcome&) = default;
+    friend bool operator==(const Draw&, const Draw&) = default;
 };
 
 /// The latency distribution of a back end.
@@ -78,7 +78,7 @@ public:
     /// One call at virtual time `now`: draws the delay and whether it fails
     /// (two uniforms from `rng`, always); unavailable when `now` is inside an
     /// outage window (the delay is then the time to learn of the refusal).
-    Outcome draw(sim::Time now, sim::Rng& rng) const;
+    Draw draw(sim::Time now, sim::Rng& rng) const;
 
     /// Whether `now` lies in an outage window.
     bool in_outage(sim::Time now) const;

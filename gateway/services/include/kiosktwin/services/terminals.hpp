@@ -52,6 +52,7 @@
 
 #include <kiosktwin/api/errors.hpp>
 #include <kiosktwin/services/audit.hpp>
+#include <kiosktwin/services/outcome.hpp>
 #include <kiosktwin/sim/calendar.hpp>
 #include <kiosktwin/sim/time.hpp>
 
@@ -138,13 +139,8 @@ struct Terminal {
     friend bool operator==(const Terminal&, const Terminal&) = default;
 };
 
-struct Outcome {
-    api::ErrorCode error = api::ErrorCode::ok;
-    std::string path;  ///< JSON pointer of the bad field, if any
-    std::string reason;
-    bool ok() const noexcept { return error == api::ErrorCode::ok; }
-    explicit operator bool() const noexcept { return ok(); }
-};
+/// ok, or the refusal (services/outcome.hpp).
+using Outcome = services::Outcome;
 
 struct HeartbeatReply {
     Outcome outcome;
