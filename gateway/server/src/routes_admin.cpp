@@ -526,6 +526,18 @@ std::optional<cat::Trigger> trigger_of(Call& c, Response& error, cat::Trigger fa
     return std::nullopt;
 }
 
+// The common tail of an item change: the item must exist; `change(code)`
+// makes the change; the answer is the item with the versions around it.
+template <class Change>
+Response change_item(Call& c, Change&& change) {
+    Response refusal;
+    if (!item_exists(c, refusal)) return refusal;
+    const std::string& code = c.params.at("code");
+    const std::uint64_t before = c.state.catalogue.version();
+    if (auto o = change(code); !o) return fail_catalogue(c, o);
+    return item_changed(c, code, before);
+}
+
 Response item_transition(Call& c) {
     Response refusal;
     if (!c.reach("catalogue", refusal)) return refusal;
@@ -537,11 +549,7 @@ Response item_transition(Call& c) {
     if (!to)
         return c.fail(E::unknown_code, "/to",
                       unknown_reason("stage", to_id, "applied, integration, security_review, trial, online"));
-    if (!item_exists(c, refusal)) return refusal;
-    const std::string& code = c.params.at("code");
-    const std::uint64_t before = c.state.catalogue.version();
-    if (auto o = c.state.catalogue.transition(code, *to, c.now); !o) return fail_catalogue(c, o);
-    return item_changed(c, code, before);
+    return change_item(c, [&](const std::string& code) { return c.state.catalogue.transition(code, *to, c.now); });
 }
 
 Response item_suspend(Call& c) {
@@ -552,22 +560,15 @@ Response item_suspend(Call& c) {
     if (!ch.ok()) return refuse(c, ch);
     const auto trigger = trigger_of(c, refusal, cat::Trigger::department_request);
     if (!trigger) return refusal;
-    if (!item_exists(c, refusal)) return refusal;
-    const std::string& code = c.params.at("code");
-    const std::uint64_t before = c.state.catalogue.version();
-    if (auto o = c.state.catalogue.suspend(code, *trigger, text(c.body, "reason"), c.now); !o)
-        return fail_catalogue(c, o);
-    return item_changed(c, code, before);
+    return change_item(c, [&](const std::string& code) {
+        return c.state.catalogue.suspend(code, *trigger, text(c.body, "reason"), c.now);
+    });
 }
 
 Response item_resume(Call& c) {
     Response refusal;
     if (!c.reach("catalogue", refusal)) return refusal;
-    if (!item_exists(c, refusal)) return refusal;
-    const std::string& code = c.params.at("code");
-    const std::uint64_t before = c.state.catalogue.version();
-    if (auto o = c.state.catalogue.resume(code, c.now); !o) return fail_catalogue(c, o);
-    return item_changed(c, code, before);
+    return change_item(c, [&](const std::string& code) { return c.state.catalogue.resume(code, c.now); });
 }
 
 Response item_announce(Call& c) {
@@ -580,24 +581,18 @@ Response item_announce(Call& c) {
     if (!trigger) return refusal;
     const auto effective = c.state.calendar().parse_iso8601(text(c.body, "effective"));
     if (!effective) return c.fail(E::bad_field, "/effective", "not a GB/T 7408 date-time");
-    if (!item_exists(c, refusal)) return refusal;
-    const std::string& code = c.params.at("code");
-    const std::uint64_t before = c.state.catalogue.version();
-    if (auto o = c.state.catalogue.announce_withdrawal(code, *trigger, text(c.body, "reason"), *effective, c.now); !o)
-        return fail_catalogue(c, o);
-    return item_changed(c, code, before);
+    return change_item(c, [&](const std::string& code) {
+        return c.state.catalogue.announce_withdrawal(code, *trigger, text(c.body, "reason"), *effective, c.now);
+    });
 }
 
 Response item_cancel_withdrawal(Call& c) {
     Response refusal;
     if (!c.reach("catalogue", refusal)) return refusal;
     if (!reason_ok(c, refusal)) return refusal;
-    if (!item_exists(c, refusal)) return refusal;
-    const std::string& code = c.params.at("code");
-    const std::uint64_t before = c.state.catalogue.version();
-    if (auto o = c.state.catalogue.cancel_withdrawal(code, c.now, text(c.body, "reason")); !o)
-        return fail_catalogue(c, o);
-    return item_changed(c, code, before);
+    return change_item(c, [&](const std::string& code) {
+        return c.state.catalogue.cancel_withdrawal(code, c.now, text(c.body, "reason"));
+    });
 }
 
 Response item_withdraw(Call& c) {
@@ -608,14 +603,11 @@ Response item_withdraw(Call& c) {
     if (!ch.ok()) return refuse(c, ch);
     const auto trigger = trigger_of(c, refusal, cat::Trigger::department_request);
     if (!trigger) return refusal;
-    if (!item_exists(c, refusal)) return refusal;
-    const std::string& code = c.params.at("code");
-    const std::uint64_t before = c.state.catalogue.version();
-    // R-6.4-1: in-flight 办件 finish (or migrate) first.
-    const std::size_t in_flight = c.state.applications.in_flight(code);
-    if (auto o = c.state.catalogue.withdraw(code, c.now, in_flight, *trigger, text(c.body, "reason")); !o)
-        return fail_catalogue(c, o);
-    return item_changed(c, code, before);
+    return change_item(c, [&](const std::string& code) {
+        // R-6.4-1: in-flight 办件 finish (or migrate) first.
+        const std::size_t in_flight = c.state.applications.in_flight(code);
+        return c.state.catalogue.withdraw(code, c.now, in_flight, *trigger, text(c.body, "reason"));
+    });
 }
 
 // --------------------------------------------------------------- audit ----

@@ -25,6 +25,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 namespace kiosktwin::app {
 namespace {
@@ -82,6 +83,8 @@ struct GatewayOptions {
     bool openapi = false;
     bool json = false;
     bool quiet = false;
+    std::string pid_file;
+    double duration_s = 0;
 };
 
 int gateway(const GatewayOptions& o) {
@@ -152,16 +155,30 @@ int gateway(const GatewayOptions& o) {
         fmt::print("kiosktwin gateway: listening on {} ({})\n", url, db);
     }
     std::fflush(stdout);
+    if (!o.pid_file.empty()) std::ofstream(o.pid_file) << ::getpid() << '\n';
 
     std::thread waiter([&] {
         int sig = 0;
-        sigwait(&signals, &sig);
-        if (!o.quiet) fmt::print(stderr, "gateway: {}, shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        if (o.duration_s > 0) {
+            // Stops by itself after --duration, or earlier on a signal.
+            const auto total = std::chrono::duration<double>(o.duration_s);
+            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(total);
+            const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(total - secs);
+            timespec ts{static_cast<time_t>(secs.count()), static_cast<long>(nanos.count())};
+            siginfo_t info{};
+            sig = sigtimedwait(&signals, &info, &ts);
+        } else {
+            sigwait(&signals, &sig);
+        }
+        if (!o.quiet)
+            fmt::print(stderr, "gateway: {}, shutting down\n",
+                       sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "duration over");
         gw->stop();
     });
     gw->wait();
     waiter.join();
     gw.reset();
+    if (!o.pid_file.empty()) std::remove(o.pid_file.c_str());
     return exit_ok;
 }
 
@@ -259,6 +276,26 @@ int sign(const SignOptions& o) {
 
 }  // namespace
 
+std::unique_ptr<server::LiveGateway> start_serve_gateway(const std::string& bind, int port, const std::string& db,
+                                                         std::string& error) {
+    auto keys = load_keys(k_default_keys, error);
+    if (!keys) return nullptr;
+    server::Config config;
+    config.keys = std::move(*keys);
+    server::LiveOptions lo;
+    lo.address = bind;
+    lo.port = static_cast<std::uint16_t>(port);
+    lo.db_path = db;
+    try {
+        auto gw = std::make_unique<server::LiveGateway>(std::move(config), lo);
+        gw->start();
+        return gw;
+    } catch (const std::exception& e) {
+        error = e.what();
+        return nullptr;
+    }
+}
+
 void add_gateway_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<GatewayOptions>();
     CLI::App* cmd = app.add_subcommand(
@@ -291,6 +328,9 @@ void add_gateway_command(CLI::App& app, int& exit_code) {
                   "When listening, print one JSON object on stdout: {\"port\", \"url\", \"db\", \"replayed\", "
                   "\"signature_method\"}");
     cmd->add_flag("--quiet,-q", o->quiet, "No log lines on stderr");
+    cmd->add_option("--pid-file", o->pid_file, "Write the process id here once listening (removed on exit)");
+    cmd->add_option("--duration", o->duration_s, "Stop by itself after this many seconds (0 = until Ctrl-C or SIGTERM)")
+        ->check(CLI::NonNegativeNumber);
     cmd->footer(
         "Examples:\n"
         "  kiosktwin gateway --db gateway.db\n"

@@ -7,6 +7,7 @@
 #include <kiosktwin/host/live_host.hpp>
 #include <kiosktwin/link/schedule.hpp>
 #include <kiosktwin/link/toxiproxy_api.hpp>
+#include <kiosktwin/server/live_server.hpp>
 
 #include <fmt/core.h>
 
@@ -34,6 +35,9 @@ struct ServeOptions {
     std::optional<int> link_api_port;
     std::string links_file;
     bool no_links = false;
+    std::optional<int> gateway_port;
+    std::string gateway_db;
+    bool no_gateway = false;
     double duration_s = 0;
     bool json = false;
     bool quiet = false;
@@ -64,6 +68,9 @@ void print_endpoints(const nlohmann::json& ep) {
             fmt::print("    {:<22} {:<20} -> {}\n", p["name"].get<std::string>(), p["listen"].get<std::string>(),
                        p["upstream"].get<std::string>());
     }
+    if (ep.contains("gateway"))
+        fmt::print("  gateway       {} (platform API; OpenAPI at {})\n", ep["gateway"]["url"].get<std::string>(),
+                   ep["gateway"]["openapi"].get<std::string>());
     fmt::print("  endpoints file {}/endpoints.json\n", ep["run_dir"].get<std::string>());
     std::fflush(stdout);
 }
@@ -212,8 +219,24 @@ int serve(const ServeOptions& o) {
         fmt::print(stderr, "kiosktwin serve: {} (another bench running? try --port-base)\n", e.what());
         return exit_failure;
     }
+    // The platform's gateway (docs/gateway.md): on the port base + 9, or 8480.
+    std::unique_ptr<server::LiveGateway> gateway;
+    nlohmann::json ep = live.endpoints();
+    if (!o.no_gateway) {
+        const int port = o.gateway_port.value_or(o.port_base ? *o.port_base + 9 : 8480);
+        std::string error;
+        gateway = start_serve_gateway(o.bind, port, o.gateway_db, error);
+        if (!gateway) {
+            fmt::print(stderr, "kiosktwin serve: gateway: {} (try --gateway-port or --no-gateway)\n", error);
+            live.cleanup();
+            return exit_failure;
+        }
+        const std::string url = fmt::format("http://{}:{}", o.bind, gateway->port());
+        ep["gateway"] = {{"url", url},
+                         {"openapi", url + "/api/v1/openapi.json"},
+                         {"db", o.gateway_db.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.gateway_db)}};
+    }
     if (!o.pid_file.empty()) std::ofstream(o.pid_file) << ::getpid() << '\n';
-    const nlohmann::json ep = live.endpoints();
     if (o.json) {
         print_json(ep);
         std::cout.flush();
@@ -222,6 +245,7 @@ int serve(const ServeOptions& o) {
     }
     if (o.duration_s > 0) live.run_for(std::chrono::milliseconds(static_cast<std::int64_t>(o.duration_s * 1000)));
     else live.run();
+    if (gateway) gateway->stop();
     live.cleanup();
     if (!o.pid_file.empty()) std::filesystem::remove(o.pid_file);
     if (!o.quiet) fmt::print(stderr, "serve: stopped; {} exchanges recorded\n", memory.records().size());
@@ -253,6 +277,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                     "Start with these proxies instead of one per network device: a Toxiproxy configuration "
                     "(JSON array of {name, listen, upstream, enabled, toxics})");
     cmd->add_flag("--no-links", o->no_links, "No link proxies and no link API");
+    cmd->add_option("--gateway-port", o->gateway_port,
+                    "Port of the platform's gateway (default 8480; with --port-base, the base + 9)")
+        ->check(CLI::Range(0, 65535));
+    cmd->add_option("--gateway-db", o->gateway_db,
+                    "Keep the gateway's journal in this SQLite file (default: in memory, nothing survives a restart)");
+    cmd->add_flag("--no-gateway", o->no_gateway, "No gateway");
     cmd->add_option("--duration", o->duration_s, "Stop by itself after this many seconds (0 = until Ctrl-C)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--json", o->json, "Print the endpoints as one JSON object on stdout when ready");

@@ -9,9 +9,14 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace kiosktwin::server {
+class LiveGateway;
+}
 
 namespace kiosktwin::app {
 
@@ -68,5 +73,11 @@ void add_serve_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_gateway_command(CLI::App& app, int& exit_code);
 void add_sign_command(CLI::App& app, int& exit_code);
+
+/// The gateway inside `serve`: default configuration, the keys of
+/// assets/gateway/keys.json, journal `db` ("" = in memory), started. Null
+/// with `error` set when it cannot start.
+std::unique_ptr<server::LiveGateway> start_serve_gateway(const std::string& bind, int port, const std::string& db,
+                                                         std::string& error);
 
 }  // namespace kiosktwin::app
