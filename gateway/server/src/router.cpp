@@ -119,8 +119,10 @@ bool is_json_media(std::string_view ct) {
 
 bool has_body_method(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH"; }
 
+// The request's own draws (face compare scores): the "gateway/request"
+// stream at the request's sequence number.
 sim::Rng request_rng(std::uint64_t seed, std::uint64_t seq) {
-    return sim::Rng(sim::splitmix64_mix(seed ^ sim::splitmix64_mix(seq + 0x5eedULL)));
+    return sim::Rng(sim::splitmix64_mix(sim::derive_seed(seed, "gateway/request") ^ sim::splitmix64_mix(seq)));
 }
 
 const std::vector<Route>& table() {
@@ -279,7 +281,14 @@ Response dispatch(const Request& req, State& st, sim::Time now, Trace& trace) {
 bool Call::reach(std::string_view backend, Response& refusal) {
     const services::ServiceProfile* p = state.profile(backend);
     if (!p) return true;
-    const services::Draw o = p->draw(now, rng);
+    // Each back end draws from its own named stream ("gateway/<back end>"),
+    // at this request's position in it: adding a back end or a draw
+    // elsewhere moves no other back end's draws, and a replay redraws exactly.
+    std::string stream = "gateway/";
+    stream.append(backend);
+    sim::Rng backend_rng(sim::splitmix64_mix(sim::derive_seed(state.config().seed, stream) ^
+                                             sim::splitmix64_mix(state.sequence)));
+    const services::Draw o = p->draw(now, backend_rng);
     delay += o.delay;
     if (o.ok()) return true;
     std::string why(backend);

@@ -255,6 +255,7 @@ int bench_link(const LinkBenchOptions& o) {
 struct GatewayBenchOptions {
     double seconds = 5;
     int connections = 32;
+    int threads = 1;
     std::uint64_t sessions = 20'000;
     std::uint64_t seed = 1;
     bool skip_live = false;
@@ -270,6 +271,7 @@ int bench_gateway(const GatewayBenchOptions& o) {
         server::LiveBenchParams lp;
         lp.seconds = o.seconds;
         lp.connections = o.connections;
+        lp.server_threads = o.threads;
         lp.progress = progress;
         try {
             live = server::run_live_bench(lp);
@@ -405,6 +407,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                    "handle_request in virtual time on one core");
     gw->add_option("--seconds", g->seconds, "Length of each wrk run")->check(CLI::Range(1.0, 600.0))->capture_default_str();
     gw->add_option("--connections", g->connections, "wrk connections")->check(CLI::Range(1, 10'000))->capture_default_str();
+    gw->add_option("--threads", g->threads, "The gateway's I/O threads, and nginx's workers")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
     gw->add_option("--sessions", g->sessions, "Kiosk sessions (8 calls each) in virtual time")
         ->check(CLI::Range(1, 100'000'000))
         ->capture_default_str();

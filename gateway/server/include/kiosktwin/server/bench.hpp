@@ -44,8 +44,11 @@ VirtualBenchResult run_virtual_bench(const VirtualBenchParams& p);
 struct LiveBenchParams {
     double seconds = 5;   ///< per wrk run
     int connections = 32;
-    int wrk_threads = 2;
-    int server_threads = 2;  ///< the gateway's I/O threads and nginx's workers
+    int wrk_threads = 1;     ///< wrk on one core, the server under test on the other
+    /// The gateway's I/O threads and nginx's workers: one each on 2 cores,
+    /// so that server and wrk each have a core (more oversubscribes them and
+    /// the tails measure the scheduler).
+    int server_threads = 1;
     std::function<void(const std::string&)> progress;
 };
 

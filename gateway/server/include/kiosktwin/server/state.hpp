@@ -13,9 +13,11 @@
 //
 // Profiles: each back end ("identity", "catalogue", "applications",
 // "payments", "licences", "evaluations", "terminals") may have a latency and
-// failure profile; without one it answers at once and never fails. A
-// request's draws come from its own stream, derived from the seed and the
-// request's sequence number, so replaying the journal redraws exactly.
+// failure profile; without one it answers at once and never fails. Each
+// back end draws from its own named stream ("gateway/identity", ...), and
+// the request's own draws (face compare) from "gateway/request", each at the
+// request's sequence number: replaying the journal redraws exactly, and a
+// new back end or draw moves nobody else's.
 #pragma once
 
 #include <kiosktwin/api/signing.hpp>
