@@ -179,6 +179,8 @@ TEST_CASE("serve hosts several kiosks in one process, each on its own ports", "[
     CHECK(ep["links"]["api"] == "http://127.0.0.1:" + std::to_string(base + 8));
     REQUIRE(ep["links"]["proxies"].size() == 3 * 3);
     for (const auto& p : ep["links"]["proxies"]) CHECK(addresses.insert(p["listen"].get<std::string>()).second);
+    // ...and the platform's gateway at base + 9.
+    CHECK(ep["gateway"]["url"] == "http://127.0.0.1:" + std::to_string(base + 9));
     CHECK_FALSE(std::filesystem::exists(dir / "endpoints.json"));  // removed on the way out
     std::filesystem::remove_all(dir);
     const auto bad = kt("serve scenarios/default.json --duration 1");  // a hall scenario is not a bench

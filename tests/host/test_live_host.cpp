@@ -133,6 +133,10 @@ TEST_CASE("a live host serves devices on a pty, TCP and HTTP, with a control API
     CHECK(ep["control"] == "http://127.0.0.1:" + std::to_string(control_port));
     const auto link = run_dir / "kiosk-1" / "plus1";
     CHECK(std::filesystem::is_symlink(link));
+    // Something hosted beside the devices joins the file (serve's gateway).
+    live.add_endpoint("gateway", {{"url", "http://127.0.0.1:1"}});
+    CHECK(json::parse(std::ifstream(run_dir / "endpoints.json"))["gateway"]["url"] == "http://127.0.0.1:1");
+    CHECK(live.endpoints()["gateway"]["url"] == "http://127.0.0.1:1");
 
     SECTION("the pty answers at the device's baud, and garbles on a mismatch") {
         const int fd = ::open(link.c_str(), O_RDWR | O_NOCTTY);

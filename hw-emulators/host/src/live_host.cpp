@@ -422,6 +422,7 @@ struct LiveHost::Impl {
                        {"proxies", link_proxy->proxies_json()}};
             j["links"] = std::move(links);
         }
+        for (const auto& [name, value] : extra) j[name] = value;
         return j;
     }
 
@@ -442,6 +443,7 @@ struct LiveHost::Impl {
     std::unique_ptr<detail::LinkProxy> link_proxy;
     std::unique_ptr<detail::HttpServer> link_server;
     std::filesystem::path endpoints_file;
+    std::map<std::string, json> extra;  // add_endpoint()
 
     void write_endpoints() const {
         if (endpoints_file.empty()) return;
@@ -549,6 +551,11 @@ void LiveHost::start() {
 }
 
 json LiveHost::endpoints() const { return m->endpoints_json(); }
+
+void LiveHost::add_endpoint(std::string name, json value) {
+    m->extra.insert_or_assign(std::move(name), std::move(value));
+    m->write_endpoints();
+}
 
 void LiveHost::run() {
     m->io.restart();

@@ -232,9 +232,11 @@ int serve(const ServeOptions& o) {
             return exit_failure;
         }
         const std::string url = fmt::format("http://{}:{}", o.bind, gateway->port());
-        ep["gateway"] = {{"url", url},
-                         {"openapi", url + "/api/v1/openapi.json"},
-                         {"db", o.gateway_db.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.gateway_db)}};
+        live.add_endpoint("gateway",
+                          {{"url", url},
+                           {"openapi", url + "/api/v1/openapi.json"},
+                           {"db", o.gateway_db.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.gateway_db)}});
+        ep = live.endpoints();
     }
     if (!o.pid_file.empty()) std::ofstream(o.pid_file) << ::getpid() << '\n';
     if (o.json) {

@@ -88,6 +88,10 @@ public:
     void start();
     /// Every endpoint: kiosk, device, kind, protocol, address or pty path.
     nlohmann::json endpoints() const;
+    /// Lists something hosted beside the devices (e.g. "gateway") under
+    /// `name` in endpoints() and endpoints.json (rewritten at once). Call it
+    /// before run(): the file is also rewritten from the I/O thread.
+    void add_endpoint(std::string name, nlohmann::json value);
 
     /// Serves until stop() is called (from any thread) or SIGINT/SIGTERM.
     void run();
