@@ -633,3 +633,39 @@ TEST_CASE("committer: after a failed transaction nothing more is acknowledged", 
     CHECK_THAT(results[1].second, Catch::Contains("seq 3 after 10"));
     CHECK(j.size() == 1);
 }
+
+TEST_CASE("a refusal on the wire is audited, journaled and replayed like any request", "[journal][R-9.2-1]") {
+    State st(test::test_config());
+    Request r;
+    r.method = "POST";
+    r.target = "/api/v1/applications";
+    r.refused_on_wire = api::Problem{api::ErrorCode::too_large, {}, "body over 8388608 bytes"};
+    const Response res = handle_request(r, st, sim::Time{} + std::chrono::hours(1));
+    CHECK(res.status == 413);
+    CHECK(res.mutated);
+    REQUIRE(st.audit.size() == 1);
+    CHECK(st.audit.records().back().outcome == "request.too_large");
+    CHECK(st.audit.records().back().detail["reason"] == "body over 8388608 bytes");
+
+    const auto dir = std::filesystem::temp_directory_path() / ("kiosktwin-journal-wire-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        Journal j((dir / "g.db").string());
+        JournalEntry e;
+        e.seq = st.sequence;
+        e.now = st.last_now;
+        e.request = r;
+        e.status = res.status;
+        e.audit_head = st.audit.head();
+        e.audit = st.audit.records();
+        j.append({e});
+        State again(test::test_config());
+        replay(j, again);
+        CHECK(again.audit.head() == st.audit.head());
+        std::optional<api::Problem> back;
+        j.for_each([&](JournalEntry&& x) { back = x.request.refused_on_wire; });
+        REQUIRE(back);
+        CHECK(back->code == api::ErrorCode::too_large);
+    }
+    std::filesystem::remove_all(dir);
+}

@@ -97,14 +97,26 @@ bool is_utf8(const std::string& s) {
 
 // Headers as a JSON object; names and values that are not UTF-8 (a client
 // may send any bytes) kept byte-exact, so replay sees the request as sent.
-std::string headers_json(const std::map<std::string, std::string, std::less<>>& headers) {
+// A refusal on the wire (http.hpp) rides along under " wire": a space
+// cannot start a header name, so no client can send it.
+constexpr const char* k_wire_key = " wire";
+
+std::string headers_json(const Request& r) {
+    const auto& headers = r.headers;
+    nlohmann::json wire;
+    if (r.refused_on_wire)
+        wire = {{"error", api::to_string(r.refused_on_wire->code)},
+                {"path", r.refused_on_wire->path},
+                {"reason", r.refused_on_wire->reason}};
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : headers) j[k] = v;
+    if (!wire.is_null()) j[k_wire_key] = wire;
     try {
         return j.dump();
     } catch (const nlohmann::json::type_error&) {
     }
     j = nlohmann::json::object();
+    if (!wire.is_null()) j[k_wire_key] = nlohmann::json::parse(wire.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     for (const auto& [k, v] : headers) {
         const bool name_ok = is_utf8(k);
         if (name_ok && is_utf8(v)) {
@@ -340,7 +352,7 @@ void Journal::append(const std::vector<JournalEntry>& batch) {
         std::string headers, detail;
         for (const JournalEntry& e : batch) {
             const Request& r = e.request;
-            headers = headers_json(r.headers);
+            headers = headers_json(r);
             sqlite3_bind_int64(ins, 1, static_cast<sqlite3_int64>(e.seq));
             sqlite3_bind_int64(ins, 2, e.now.time_since_epoch().count() * 1000);
             sqlite3_bind_text(ins, 3, r.method.data(), static_cast<int>(r.method.size()), SQLITE_STATIC);
@@ -402,6 +414,15 @@ void Journal::for_each(const std::function<void(JournalEntry&&)>& fn) const {
         const nlohmann::json j = nlohmann::json::parse(headers, nullptr, false);
         if (!j.is_object()) throw bad("are not a JSON object");
         for (const auto& [k, v] : j.items()) {
+            if (k == k_wire_key) {
+                const auto code = v.is_object() && v.contains("error") && v["error"].is_string()
+                                      ? api::find_error(v["error"].get<std::string>())
+                                      : std::nullopt;
+                if (!code) throw bad("hold a malformed refusal");
+                e.request.refused_on_wire = api::Problem{*code, v.value("path", std::string()),
+                                                         v.value("reason", std::string())};
+                continue;
+            }
             if (v.is_string()) {
                 e.request.headers.insert_or_assign(k, v.get<std::string>());
                 continue;

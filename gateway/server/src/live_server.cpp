@@ -252,28 +252,45 @@ private:
     void on_read_error(beast::error_code ec) {
         m_version = 11;
         m_keep_alive = false;
-        if (ec == http::error::body_limit) {
-            m_busy = true;
-            m_pending = wire_error(api::ErrorCode::too_large, api::http_status(api::ErrorCode::too_large),
-                                   "body over " + std::to_string(m_server.max_body) + " bytes");
-            return write();
-        }
-        if (ec == http::error::header_limit) {
-            m_busy = true;
-            m_pending = wire_error(api::ErrorCode::too_large, api::http_status(api::ErrorCode::too_large),
-                                   "header over " + std::to_string(k_header_limit) + " bytes");
-            return write();
-        }
+        if (ec == http::error::body_limit)
+            return refuse_on_wire(api::ErrorCode::too_large, "body over " + std::to_string(m_server.max_body) + " bytes",
+                                  true);
+        if (ec == http::error::header_limit)
+            return refuse_on_wire(api::ErrorCode::too_large, "header over " + std::to_string(k_header_limit) + " bytes",
+                                  false);
         if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
             ec != http::error::end_of_stream &&
             ec != http::error::partial_message) {
             // Not HTTP we can read: say so and hang up (the stream cannot be resynchronised).
-            m_busy = true;
-            m_pending = wire_error(api::ErrorCode::malformed_http, 400, ec.message());
-            return write();
+            return refuse_on_wire(api::ErrorCode::malformed_http, ec.message(), false);
         }
         if (!quiet_error(ec)) m_server.log("connection: " + ec.message());
         close();
+    }
+
+    // A refusal before the request could be read whole goes through the
+    // handler all the same, so it is audited (R-9.2-1) and journaled; the
+    // connection closes after the answer.
+    void refuse_on_wire(api::ErrorCode code, std::string reason, bool header_read) {
+        m_busy = true;
+        Request req;
+        if (header_read && m_parser) {
+            const auto& msg = m_parser->get();
+            req.method = std::string(msg.method_string());
+            req.target = std::string(msg.target());
+        }
+        req.refused_on_wire = api::Problem{code, {}, std::move(reason)};
+        dispatch(std::move(req));
+    }
+
+    void dispatch(Request&& req) {
+        Gateway::Handled h = m_server.handle(std::move(req));
+        m_pending = std::move(h.response);
+        m_need = h.need;
+        if (m_server.committed.load(std::memory_order_acquire) >= m_need) return after_commit();
+        m_server.when_committed(m_need, [self = shared_from_this()] {
+            asio::post(self->m_stream.get_executor(), [self] { self->after_commit(); });
+        });
     }
 
     void on_request() {
@@ -291,14 +308,7 @@ private:
             if (!fresh) it->second.append(", ").append(value);  // RFC 9110 §5.3: repeated fields combine
         }
         req.body = std::move(msg.body());
-
-        Gateway::Handled h = m_server.handle(std::move(req));
-        m_pending = std::move(h.response);
-        m_need = h.need;
-        if (m_server.committed.load(std::memory_order_acquire) >= m_need) return after_commit();
-        m_server.when_committed(m_need, [self = shared_from_this()] {
-            asio::post(self->m_stream.get_executor(), [self] { self->after_commit(); });
-        });
+        dispatch(std::move(req));
     }
 
     void after_commit() {

@@ -235,6 +235,12 @@ Response run(Call& call, const Request& req, State& st, sim::Time now, Trace& tr
 }
 
 Response dispatch(const Request& req, State& st, sim::Time now, Trace& trace) {
+    if (req.refused_on_wire) {
+        Call call{req, st, now, k_no_route, {}, {}, {}, {}, {}, "anonymous", request_rng(0, 0)};
+        Response r = call.fail(req.refused_on_wire->code, req.refused_on_wire->path, req.refused_on_wire->reason);
+        trace.problem = std::move(call.problem);
+        return r;
+    }
     const std::string_view path = path_of(req.target);
     std::map<std::string, std::string, std::less<>> params;
     const Route* route = nullptr;

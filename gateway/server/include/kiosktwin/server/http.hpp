@@ -3,6 +3,7 @@
 // the live server (live_server.hpp) only moves these on and off the wire.
 #pragma once
 
+#include <kiosktwin/api/errors.hpp>
 #include <kiosktwin/sim/time.hpp>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,12 @@ struct Request {
     std::string peer_key_id;
     /// The body as JSON, used instead of `body` when set.
     std::optional<nlohmann::json> json;
+
+    /// Set by the live server for what it refused before a request could be
+    /// read whole (a body or header over the limit, HTTP it cannot parse):
+    /// the handler then only audits the refusal (R-9.2-1) and answers it,
+    /// and the journal keeps it like any other change.
+    std::optional<api::Problem> refused_on_wire;
 
     /// Whether this is an in-process request (peer_key_id or json set): its
     /// response carries `envelope` and leaves `body` empty.

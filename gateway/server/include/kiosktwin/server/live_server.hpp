@@ -25,8 +25,9 @@
 //     envelope, then the connection closes), malformed HTTP 400 (envelope,
 //     close), a read timeout per request and an idle timeout between
 //     requests, graceful shutdown (stop accepting, finish the responses in
-//     flight within 5 s, close, commit). Refusals on the wire never reach
-//     handle_request, so they are not in the audit log.
+//     flight within 5 s, close, commit). Refusals on the wire go through
+//     handle_request as Request::refused_on_wire, so they are audited and
+//     journaled like any other.
 //   * A database remembers the configuration it was made with (meta: seed,
 //     calendar epoch, the Config's other knobs); another one is refused.
 #pragma once
