@@ -5,12 +5,14 @@
 #include <kiosktwin/api/signing.hpp>
 #include <kiosktwin/server/router.hpp>
 #include <kiosktwin/server/state.hpp>
+#include <kiosktwin/services/population.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace kiosktwin::server::test {
 
@@ -27,6 +29,13 @@ inline Config test_config() {
     }
     c.keys.push_back({"admin-0001", k_admin_secret, Role::admin});
     return c;
+}
+
+/// The first residents of the synthetic register (assets/population/): valid,
+/// fictitious ID numbers for request bodies.
+inline const std::vector<services::Resident>& people() {
+    static const auto p = services::generate_population(1, 20);
+    return p;
 }
 
 /// A signer for one key; nonces are fresh per signer ("n" + counter, padded).

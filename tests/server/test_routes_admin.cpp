@@ -26,11 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<services::Resident>& people() {
-    static const auto p = services::generate_population(1, 20);
-    return p;
-}
-
 struct Bench {
     State st{test_config()};
     sim::Time now = sim::Time{} + 24h + 9h;  // Tuesday 2026-06-02 09:00 +08:00

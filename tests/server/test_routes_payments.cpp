@@ -23,11 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<services::Resident>& people() {
-    static const auto p = services::generate_population(1, 20);
-    return p;
-}
-
 // A State with terminals T-0001 (kiosk-0001) and T-0002 (kiosk-0002) registered and bound.
 struct Bench {
     State st;

@@ -62,20 +62,6 @@ bool is_unreserved(unsigned char c) noexcept {
            c == '.' || c == '_' || c == '~';
 }
 
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 // "301 s" or "300.000001 s".
 std::string format_seconds(std::int64_t us) {
     char buf[48];
@@ -195,6 +181,20 @@ std::string digest_hex(SignatureMethod m, std::string_view data) {
 }
 
 // ---- Canonical form ---------------------------------------------------------
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
 
 std::string percent_encode(std::string_view raw) {
     static constexpr char digits[] = "0123456789ABCDEF";

@@ -27,28 +27,6 @@ std::string dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-int hex(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// %XX decoding as the signing contract does it: a stray '%' stays, '+' is '+'.
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 std::string_view path_of(std::string_view target) {
     const auto cut = target.find_first_of("?#");
     return cut == std::string_view::npos ? target : target.substr(0, cut);
@@ -67,9 +45,9 @@ std::map<std::string, std::string, std::less<>> parse_query(std::string_view tar
         if (piece.empty()) continue;
         const auto eq = piece.find('=');
         if (eq == std::string_view::npos)
-            q.insert_or_assign(percent_decode(piece), std::string{});
+            q.insert_or_assign(api::percent_decode(piece), std::string{});
         else
-            q.insert_or_assign(percent_decode(piece.substr(0, eq)), percent_decode(piece.substr(eq + 1)));
+            q.insert_or_assign(api::percent_decode(piece.substr(0, eq)), api::percent_decode(piece.substr(eq + 1)));
     }
     return q;
 }
@@ -104,7 +82,7 @@ bool match(const Compiled& c, const std::vector<std::string_view>& path,
     for (std::size_t i = 0; i < path.size(); ++i) {
         if (!is_param(c.segs[i])) continue;
         if (path[i].empty()) return false;
-        params.insert_or_assign(std::string(c.segs[i].substr(1, c.segs[i].size() - 2)), percent_decode(path[i]));
+        params.insert_or_assign(std::string(c.segs[i].substr(1, c.segs[i].size() - 2)), api::percent_decode(path[i]));
     }
     return true;
 }

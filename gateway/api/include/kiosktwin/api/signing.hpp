@@ -117,6 +117,9 @@ struct SigningRequest {
 
 /// RFC 3986 percent-encoding: bytes outside A-Z a-z 0-9 - . _ ~ become %XX (upper-case hex).
 std::string percent_encode(std::string_view raw);
+/// %XX decoding as the canonical query reads it (either hex case; a '%' not
+/// followed by two hex digits stays a literal '%'; '+' stays '+').
+std::string percent_decode(std::string_view encoded);
 /// Line 3 of the canonical string, from a raw query (without the '?').
 std::string canonical_query(std::string_view query);
 /// The seven-line canonical string described at the top of this header.
