@@ -380,3 +380,58 @@ TEST_CASE("the same seed answers the same bytes; traces carry no images (R-9.1-1
     CHECK(records[4].dir == "out");
     CHECK(records[4].frame["data"]["image"].get<std::string>().front() == '<');
 }
+
+TEST_CASE("face camera: capture reports the presented person's face template, or a stable stand-in",
+          "[face_camera][template]") {
+    FaceCamera cam("k1/face", 21);
+    MemoryTrace trace;
+    cam.set_trace(&trace);
+    post(cam, at(0s), "/camera/face/open");
+    const auto capture = [&](sim::Time now) { return post(cam, now, "/camera/face/capture").body["data"]; };
+
+    // No template given: the camera's own value, the same for every presentation.
+    act(cam, at(1s), json{{"action", "present_face"}, {"subject", "live"}});
+    const json first = capture(at(2s));
+    REQUIRE(first.contains("template"));
+    const std::uint32_t stand_in = first["template"];
+    CHECK(stand_in != 0);
+    act(cam, at(3s), json{{"action", "present_face"}, {"subject", "live"}, {"match", false}});
+    CHECK(capture(at(4s))["template"] == stand_in);
+    FaceCamera other("k2/face", 22, FaceCameraConfig{.subject = FaceSubject::live});
+    post(other, at(0s), "/camera/face/open");
+    CHECK(post(other, at(1s), "/camera/face/capture").body["data"]["template"] != stand_in);
+
+    // The population register's template of the person in front, live or on a printed photo.
+    act(cam, at(5s), json{{"action", "present_face"}, {"subject", "live"}, {"template", 3141592653u}});
+    CHECK(capture(at(6s))["template"] == 3141592653u);
+    act(cam, at(7s), json{{"action", "present_face"}, {"subject", "photo"}, {"template", 4294967295u}});
+    CHECK(capture(at(8s))["template"] == 4294967295u);
+    // No single face of a person or a photo, no template.
+    for (const char* subject : {"screen", "none", "two_people"}) {
+        act(cam, at(9s), json{{"action", "present_face"}, {"subject", subject}, {"template", 7}});
+        INFO(subject);
+        CHECK_FALSE(capture(at(10s)).contains("template"));
+    }
+    act(cam, at(11s), json{{"action", "present_face"}, {"subject", "live"}, {"template", 7}});
+    fault(cam, at(11s), json{{"fault", "no_face"}, {"trigger", "nth"}, {"n", 1}, {"operation", "capture"}});
+    CHECK_FALSE(capture(at(12s)).contains("template"));
+    CHECK(capture(at(13s))["template"] == 7);
+    // A new presentation without one goes back to the stand-in.
+    act(cam, at(14s), json{{"action", "present_face"}, {"subject", "live"}});
+    CHECK(capture(at(15s))["template"] == stand_in);
+
+    for (const json& bad : {json(-1), json(4294967296LL), json("7"), json(1.5)}) {
+        INFO(bad.dump());
+        const ActionResult r = cam.act(at(16s), json{{"action", "present_face"}, {"template", bad}});
+        CHECK_FALSE(r.ok);
+        CHECK(r.error == "present_face: \"template\" must be an integer in 0..4294967295");
+    }
+    // Templates are biometric data: traces keep only their size (R-9.1-1).
+    bool saw_capture = false;
+    for (const auto& r : trace.records())
+        if (r.dir == "out" && r.frame.contains("data") && r.frame["data"].contains("template")) {
+            saw_capture = true;
+            CHECK(r.frame["data"]["template"].is_string());
+        }
+    CHECK(saw_capture);
+}

@@ -13,8 +13,6 @@ namespace kiosktwin::services::audit {
 
 namespace {
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
 api::SignatureMethod method_of(HashAlg a) noexcept {
     return a == HashAlg::sm3 ? api::SignatureMethod::hmac_sm3 : api::SignatureMethod::hmac_sha256;
 }
@@ -46,29 +44,7 @@ const std::string& genesis_hash() {
     return g;
 }
 
-std::string mask_ids(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const bool boundary = i == 0 || !is_digit(text[i - 1]);
-        if (boundary && i + 18 <= text.size()) {
-            std::size_t n = 0;
-            while (n < 17 && is_digit(text[i + n])) ++n;
-            const char last = n == 17 ? text[i + 17] : '\0';
-            const bool tail_ok = n == 17 && (is_digit(last) || last == 'X' || last == 'x');
-            const bool end_ok = i + 18 == text.size() || !is_digit(text[i + 18]);
-            if (tail_ok && end_ok) {
-                out += protocol::mask_id(text.substr(i, 18));
-                i += 18;
-                continue;
-            }
-        }
-        out += text[i];
-        ++i;
-    }
-    return out;
-}
+std::string mask_ids(std::string_view text) { return protocol::mask_ids(text); }
 
 nlohmann::json mask_ids_json(const nlohmann::json& value) {
     if (value.is_string()) return mask_ids(value.get_ref<const std::string&>());

@@ -488,6 +488,9 @@ FaceCamera::FaceCamera(std::string id, std::uint64_t seed, FaceCameraConfig conf
              {"no_face", "multiple_faces", "liveness_fail"}),
       m_config(config),
       m_subject(config.subject),
+      // Never 0: the population register gives no resident template 0.
+      m_default_template(std::max<std::uint32_t>(
+          1, static_cast<std::uint32_t>(sim::derive_seed(seed, "face_camera/template") >> 32))),
       m_rng(sim::derive_seed(seed, "face_camera/scores")) {}
 
 Camera::Frame FaceCamera::render(sim::Time now, const json& /*body*/, const FaultRule* op) {
@@ -527,6 +530,8 @@ Camera::Frame FaceCamera::render(sim::Time now, const json& /*body*/, const Faul
                   {"liveness", liveness},
                   {"quality", round3(img->quality)},
                   {"frame", frame}};
+    if (faces == 1 && (m_subject == FaceSubject::live || m_subject == FaceSubject::photo))
+        f.data["template"] = m_template.value_or(m_default_template);
     f.truth = json{{"subject", to_string(m_subject)}, {"match", m_match}};
     if (m_score) f.truth["score"] = *m_score;
     return f;
@@ -606,9 +611,18 @@ std::optional<ActionResult> FaceCamera::on_action(sim::Time, std::string_view na
             return ActionResult::failure("present_face: \"score\" must be a number in 0..1");
         score = action["score"].get<double>();
     }
+    std::optional<std::uint32_t> face_template;
+    if (action.contains("template") && !action["template"].is_null()) {
+        const json& t = action["template"];
+        if (!t.is_number_integer() || (!t.is_number_unsigned() && t.get<std::int64_t>() < 0) ||
+            t.get<std::uint64_t>() > 0xFFFF'FFFFu)
+            return ActionResult::failure("present_face: \"template\" must be an integer in 0..4294967295");
+        face_template = static_cast<std::uint32_t>(t.get<std::uint64_t>());
+    }
     m_subject = *s;
     m_match = action.value("match", true);
     m_score = score;
+    m_template = face_template;
     ++m_presentations;
     return ActionResult::success(json{{"subject", to_string(m_subject)}, {"match", m_match}});
 }

@@ -170,6 +170,31 @@ std::optional<char> sex_code(std::string_view n) noexcept {
 
 }  // namespace citizen_id
 
+std::string mask_ids(std::string_view text) {
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const bool boundary = i == 0 || !digit(text[i - 1]);
+        if (boundary && i + 18 <= text.size()) {
+            std::size_t n = 0;
+            while (n < 17 && digit(text[i + n])) ++n;
+            const char last = n == 17 ? text[i + 17] : '\0';
+            const bool tail_ok = n == 17 && (digit(last) || last == 'X' || last == 'x');
+            const bool end_ok = i + 18 == text.size() || !digit(text[i + 18]);
+            if (tail_ok && end_ok) {
+                out += mask_id(text.substr(i, 18));
+                i += 18;
+                continue;
+            }
+        }
+        out += text[i];
+        ++i;
+    }
+    return out;
+}
+
 std::string mask_id(std::string_view number) {
     // Split into UTF-8 characters so that a multi-byte character is never cut.
     std::size_t chars = 0;

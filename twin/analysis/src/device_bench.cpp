@@ -8,7 +8,7 @@
 #include <kiosktwin/protocol/ipp.hpp>
 #include <kiosktwin/protocol/sam.hpp>
 #include <kiosktwin/sim/simulation.hpp>
-#include <kiosktwin/world/device_host.hpp>
+#include <kiosktwin/kiosk/device_host.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +67,7 @@ struct Kiosk {
 
 struct Run {
     sim::Simulation& sim;
-    world::VirtualDeviceHost& host;
+    kiosk::VirtualDeviceHost& host;
     int sessions = 0;
     sim::Time last_end{};
     int completed = 0;
@@ -127,7 +127,7 @@ std::optional<std::int32_t> integer_attr(const proto::IppMessage& m, std::string
 
 // One citizen's device work at one kiosk, as kiosk software drives it.
 sim::Process<> session(Run& run, const std::string& name, Kiosk k, sim::Duration arrival) {
-    world::VirtualDeviceHost& host = run.host;
+    kiosk::VirtualDeviceHost& host = run.host;
     co_await run.sim.delay(arrival);  // citizens arrive one after another, not all at once
 
     // 1. Read the ID card: find, select, read (R-7.1-2 login by ID card).
@@ -219,7 +219,7 @@ DeviceBenchResult run_device_bench(const DeviceBenchParams& p, double (*clock_s)
     r.devices = set.entries().size();
 
     sim::Simulation sim(sim::SimulationOptions{.seed = p.seed});
-    world::VirtualDeviceHost host(sim);
+    kiosk::VirtualDeviceHost host(sim);
     Run run{sim, host, static_cast<int>(spec.kiosks.size()), {}, 0, 0, {}};
     std::vector<std::pair<std::string, Kiosk>> kiosks(spec.kiosks.size());
     for (auto& e : set.entries()) {

@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 #include <kiosktwin/analysis/device_bench.hpp>
+#include <kiosktwin/analysis/kiosk_bench.hpp>
 #include <kiosktwin/analysis/link_bench.hpp>
 #include <kiosktwin/analysis/queueing.hpp>
 #include <kiosktwin/analysis/reference_models.hpp>
@@ -164,6 +165,67 @@ int bench_devices(const DevicesBenchOptions& o) {
     if (r.failed_sessions > 0) {
         fmt::print(stderr, "kiosktwin bench devices: {} session(s) failed; first: {}\n", r.failed_sessions, r.first_failure);
         return exit_failure;
+    }
+    return exit_ok;
+}
+
+struct KioskBenchOptions {
+    std::uint64_t sessions = 20'000;
+    std::uint64_t seed = 1;
+    bool no_link = false;
+    bool json = false;
+};
+
+// The figure the issue sets: full kiosk sessions per second on one core.
+constexpr double k_kiosk_target_per_s = 50'000;
+
+int bench_kiosk(const KioskBenchOptions& o) {
+    analysis::KioskBenchParams p;
+    p.sessions = o.sessions;
+    p.seed = o.seed;
+    p.link = !o.no_link;
+    analysis::KioskBenchResult r;
+    try {
+        r = analysis::run_kiosk_bench(p, &wall_seconds);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "kiosktwin bench kiosk: {}\n", e.what());
+        return exit_invalid;
+    }
+    const double per_s = r.run_s > 0 ? static_cast<double>(r.sessions) / r.run_s : 0.0;
+    nlohmann::json outcomes = nlohmann::json::object();
+    for (const auto& [k, n] : r.outcomes) outcomes[k] = n;
+    nlohmann::json reasons = nlohmann::json::object();
+    for (const auto& [k, n] : r.reasons) reasons[k] = n;
+    if (o.json) {
+        print_json({{"bench", "kiosk"},
+                    {"seed", o.seed},
+                    {"link", !o.no_link},
+                    {"sessions", r.sessions},
+                    {"outcomes", outcomes},
+                    {"reasons", reasons},
+                    {"applications", r.applications},
+                    {"gateway_calls", r.gateway_calls},
+                    {"device_operations", r.device_operations},
+                    {"device_bytes", r.device_bytes},
+                    {"virtual_s", r.virtual_s},
+                    {"wall_s", r.run_s},
+                    {"sessions_per_s", per_s},
+                    {"target_sessions_per_s", k_kiosk_target_per_s},
+                    {"peak_rss_mb", peak_rss_mb()}});
+    } else {
+        fmt::print("{} scripted sessions through one kiosk stack in virtual time ({} link), seed {}\n", r.sessions,
+                   o.no_link ? "no" : "modelled", o.seed);
+        fmt::print("  sessions         {:>12} in {:.3f} s   ({:.0f} sessions/s; target {:.0f})\n", r.sessions, r.run_s,
+                   per_s, k_kiosk_target_per_s);
+        for (const auto& [k, n] : r.outcomes) fmt::print("    {:<22} {:>10}\n", k, n);
+        fmt::print("  reasons\n");
+        for (const auto& [k, n] : r.reasons) fmt::print("    {:<34} {:>8}\n", k, n);
+        fmt::print("  办件 (applications) {:>9}\n", r.applications);
+        fmt::print("  gateway calls    {:>12}   ({:.1f} per session)\n", r.gateway_calls,
+                   r.sessions ? static_cast<double>(r.gateway_calls) / static_cast<double>(r.sessions) : 0.0);
+        fmt::print("  device ops       {:>12}   bytes {}\n", r.device_operations, r.device_bytes);
+        fmt::print("  virtual time     {:>12.1f} h\n", r.virtual_s / 3600);
+        fmt::print("  peak RSS         {:>12.1f} MB\n", peak_rss_mb());
     }
     return exit_ok;
 }
@@ -400,6 +462,16 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     lk->add_flag("--virtual-only", l->skip_live, "Skip the live loopback part");
     lk->add_flag("--json", l->json, "Print one JSON object on stdout");
     lk->callback([l, &exit_code] { exit_code = bench_link(*l); });
+
+    auto k = std::make_shared<KioskBenchOptions>();
+    CLI::App* ks = bench->add_subcommand(
+        "kiosk", "Scripted sessions through one kiosk stack in virtual time: every device exchange, the link and "
+                 "every gateway call modelled");
+    ks->add_option("--sessions", k->sessions, "Sessions to run")->check(CLI::Range(1, 100'000'000))->capture_default_str();
+    ks->add_option("--seed", k->seed, "Master seed")->capture_default_str();
+    ks->add_flag("--no-link", k->no_link, "A perfect path to the gateway instead of the link model");
+    ks->add_flag("--json", k->json, "Print one JSON object on stdout");
+    ks->callback([k, &exit_code] { exit_code = bench_kiosk(*k); });
 
     auto g = std::make_shared<GatewayBenchOptions>();
     CLI::App* gw = bench->add_subcommand(

@@ -245,6 +245,8 @@ public:
     /// The case number a successful create() answered for (terminal, key), if any.
     std::optional<std::string> replay_of(std::string_view terminal_id, std::string_view idempotency_key) const;
     std::size_t size() const noexcept { return m_apps.size(); }
+    /// Every 办件, by case number (oracles and reports read the whole store).
+    const std::map<std::string, Application, std::less<>>& all() const noexcept { return m_apps; }
     /// {"case_no", "state", "state_zh", "item_code", "created_at", "updated_at",
     ///  "materials": [names], "cross_region"?: {...}, "history": [...]}; the
     /// ID number masked. nullopt for an unknown case.

@@ -14,8 +14,13 @@
 //                              latency (open_ms, + slow_start's extra_ms); 409 device_busy if busy
 //   POST /camera/face/close    {} -> {"open": false}
 //   POST /camera/face/capture  {} -> {"image": Base64 PNG, "format": "png", "width", "height",
-//                              "faces": 0|1|2, "liveness": 0..1, "quality": 0..1, "frame": n};
-//                              after capture_ms (and what is left of the start-up); 409 not_open
+//                              "faces": 0|1|2, "liveness": 0..1, "quality": 0..1, "frame": n,
+//                              "template"?: 0..2^32-1}; after capture_ms (and what is left of
+//                              the start-up); 409 not_open. "template" is the feature template
+//                              a face SDK extracts, here the person's integer face identity
+//                              (services/population.hpp face_template, what the gateway's face
+//                              compare takes as sample_template); present only when the frame
+//                              shows exactly one face of a live person or a printed photo
 //   POST /camera/face/compare  {"id_photo": Base64 (the ID card's 1024-byte WLT photo, opaque;
 //                              1..65536 bytes), "image": optional Base64 (a frame from capture;
 //                              without it the camera captures one, and must be open)}
@@ -24,7 +29,9 @@
 //                              "mismatch"|"liveness-fail"|"multiple-faces"}; after compare_ms
 //   What is in front of the camera decides the outcome: the present_face action
 //   {"subject": "live"|"photo"|"screen"|"none"|"two_people", "match": bool (default true),
-//    "score": optional 0..1 (the exact compare score)}. Liveness and score are
+//    "score": optional 0..1 (the exact compare score), "template": optional 0..2^32-1 (the
+//    person's face template; without it the camera reports its own stable stand-in, derived
+//    from its seed, the same for every presentation)}. Liveness and score are
 //   seeded normal draws around the configured means. An "image" that is not
 //   one of the camera's last 8 frames cannot be analysed: it is judged by
 //   who is in front of the camera now.
@@ -259,6 +266,8 @@ private:
     FaceSubject m_subject;
     bool m_match = true;
     std::optional<double> m_score;
+    std::optional<std::uint32_t> m_template;  // of the presented person; nullopt: m_default_template
+    std::uint32_t m_default_template;
     std::uint64_t m_presentations = 0;
     sim::Rng m_rng;
 };

@@ -91,6 +91,10 @@ std::optional<char> sex_code(std::string_view number) noexcept;
 /// last 4 characters and stars the rest ("1101**********1234"). Counts UTF-8
 /// characters; a value of 8 characters or fewer is starred entirely.
 std::string mask_id(std::string_view number);
+/// The same over free text (log lines, receipts, uploaded logs): every
+/// 18-character ID number — 17 digits then a digit or X/x, not inside a
+/// longer run of digits; letters around it do not protect it — masked.
+std::string mask_ids(std::string_view text);
 
 /// The ethnic group (民族) a GB/T 3304 code names: "01" → "汉", "97" → "其他",
 /// "98" → "外国血统中国籍人士"; nullptr for an unknown code.

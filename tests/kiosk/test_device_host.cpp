@@ -1,6 +1,6 @@
 // Device models driven in virtual time: exchanges take the wire time the baud
 // rate implies, HTTP answers arrive after their delay, and model wakeups run.
-#include <kiosktwin/world/device_host.hpp>
+#include <kiosktwin/kiosk/device_host.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -55,7 +55,7 @@ protected:
 
 TEST_CASE("an exchange takes the processing delay plus the wire time", "[device_host]") {
     sim::Simulation s;
-    world::VirtualDeviceHost host(s);
+    kiosk::VirtualDeviceHost host(s);
     Big dev(115200);
     host.add(dev);
     auto whole = [](const Bytes& b) -> std::optional<std::size_t> {
@@ -63,7 +63,7 @@ TEST_CASE("an exchange takes the processing delay plus the wire time", "[device_
     };
     // g++ 12 rejects a braced list whose temporary spans a co_await ("array
     // used as initializer"): build the request first.
-    auto p = s.spawn([](world::VirtualDeviceHost& h, Big& d, world::VirtualDeviceHost::Completion c, sim::Simulation& sm)
+    auto p = s.spawn([](kiosk::VirtualDeviceHost& h, Big& d, kiosk::VirtualDeviceHost::Completion c, sim::Simulation& sm)
                          -> sim::Process<std::pair<std::size_t, sim::Duration>> {
         Bytes ping(4, 'P');
         const Bytes ans = co_await h.exchange(d, std::move(ping), c, 2s);
@@ -81,9 +81,9 @@ TEST_CASE("an exchange takes the processing delay plus the wire time", "[device_
 
 TEST_CASE("an exchange gives up at its timeout with what arrived", "[device_host]") {
     sim::Simulation s;
-    world::VirtualDeviceHost host(s);
+    kiosk::VirtualDeviceHost host(s);
     Big dev(9600);  // 1000 bytes take over a second
-    auto p = s.spawn([](world::VirtualDeviceHost& h, Big& d) -> sim::Process<std::size_t> {
+    auto p = s.spawn([](kiosk::VirtualDeviceHost& h, Big& d) -> sim::Process<std::size_t> {
         Bytes one(1, 1);
         const Bytes ans = co_await h.exchange(d, std::move(one), [](const Bytes&) { return std::optional<std::size_t>{}; }, 500ms);
         co_return ans.size();
@@ -95,9 +95,9 @@ TEST_CASE("an exchange gives up at its timeout with what arrived", "[device_host
 
 TEST_CASE("an HTTP request resumes after the device's delay", "[device_host]") {
     sim::Simulation s;
-    world::VirtualDeviceHost host(s);
+    kiosk::VirtualDeviceHost host(s);
     Slow dev;
-    auto p = s.spawn([](world::VirtualDeviceHost& h, Slow& d, sim::Simulation& sm) -> sim::Process<bool> {
+    auto p = s.spawn([](kiosk::VirtualDeviceHost& h, Slow& d, sim::Simulation& sm) -> sim::Process<bool> {
         HttpRequest req;
         req.method = "POST";
         req.target = "/slow";

@@ -1,4 +1,4 @@
-#include <kiosktwin/world/device_host.hpp>
+#include <kiosktwin/kiosk/device_host.hpp>
 
 #include <kiosktwin/sim/conditions.hpp>
 #include <kiosktwin/sim/event.hpp>
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace kiosktwin::world {
+namespace kiosktwin::kiosk {
 
 using namespace std::chrono_literals;
 
@@ -69,6 +69,28 @@ devices::ActionResult VirtualDeviceHost::act(devices::Device& d, const nlohmann:
     return r;
 }
 
+void VirtualDeviceHost::write(devices::StreamDevice& d, devices::ByteView bytes) {
+    Entry& e = entry(d);
+    m_bytes += bytes.size();
+    d.on_bytes(m_sim.now(), bytes);
+    e.schedule();
+}
+
+devices::Bytes& VirtualDeviceHost::input(devices::StreamDevice& d) { return entry(d).rx; }
+
+void VirtualDeviceHost::wake(devices::StreamDevice& d) {
+    Entry& e = entry(d);
+    if (!e.arrived.triggered()) e.arrived.succeed();
+}
+
+sim::Process<bool> VirtualDeviceHost::wait_input(devices::StreamDevice& d, sim::Time deadline) {
+    Entry& e = entry(d);
+    if (m_sim.now() >= deadline) co_return false;
+    e.arrived.reset();
+    const std::size_t which = co_await sim::any_of(e.arrived, sim::timeout(deadline - m_sim.now()));
+    co_return which == 0;
+}
+
 sim::Process<devices::Bytes> VirtualDeviceHost::exchange(devices::StreamDevice& d, devices::Bytes request,
                                                          Completion complete, sim::Duration timeout) {
     Entry& e = entry(d);
@@ -106,4 +128,4 @@ sim::Process<devices::HttpResponse> VirtualDeviceHost::request(devices::HttpDevi
     co_return r;
 }
 
-}  // namespace kiosktwin::world
+}  // namespace kiosktwin::kiosk

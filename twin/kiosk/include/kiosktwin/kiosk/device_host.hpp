@@ -21,7 +21,7 @@
 #include <memory>
 #include <optional>
 
-namespace kiosktwin::world {
+namespace kiosktwin::kiosk {
 
 class VirtualDeviceHost {
 public:
@@ -46,8 +46,22 @@ public:
                                           sim::Duration timeout);
     /// Sends an HTTP request to a device and waits for its answer (its delay).
     sim::Process<devices::HttpResponse> request(devices::HttpDevice& d, devices::HttpRequest request);
+    /// The byte-level face the kiosk's StreamChannel uses (VirtualStreamChannel):
+    /// hands bytes to the device now...
+    void write(devices::StreamDevice& d, devices::ByteView bytes);
+    /// ...what has arrived from it and not been consumed...
+    devices::Bytes& input(devices::StreamDevice& d);
+    /// ...and waits until more arrives (true) or `deadline` passes (false).
+    /// One waiter per device (the driver that owns the line).
+    sim::Process<bool> wait_input(devices::StreamDevice& d, sim::Time deadline);
+    /// Wakes the process waiting on `d`'s input now, as if bytes had come
+    /// (a cable pulled: the driver must hear of it at once).
+    void wake(devices::StreamDevice& d);
+
     /// Performs a physical action and reschedules the device.
     devices::ActionResult act(devices::Device& d, const nlohmann::json& action);
+
+    sim::Simulation& simulation() noexcept { return m_sim; }
 
     /// Exchanges, requests and actions so far.
     std::uint64_t operations() const noexcept { return m_operations; }
@@ -63,4 +77,4 @@ private:
     std::uint64_t m_bytes = 0;
 };
 
-}  // namespace kiosktwin::world
+}  // namespace kiosktwin::kiosk

@@ -1,0 +1,49 @@
+#include <kiosktwin/kiosk/gateway_client.hpp>
+
+#include <utility>
+
+namespace kiosktwin::kiosk {
+
+std::string GatewayReply::reason() const {
+    switch (transport) {
+    case ChannelError::none: break;
+    case ChannelError::timeout: return "gateway-timeout";
+    default: return "link-down";
+    }
+    if (code == 0) return {};
+    return error.empty() ? std::string("error-").append(std::to_string(code)) : error;
+}
+
+GatewayClient::GatewayClient(GatewayTransport& transport, GatewayOptions options)
+    : m_transport(transport), m_options(options) {}
+
+sim::Process<GatewayReply> GatewayClient::get(std::string target) {
+    return call(GatewayRequest{"GET", std::move(target), nullptr, {}}, true);
+}
+
+sim::Process<GatewayReply> GatewayClient::post(std::string target, nlohmann::json body, std::string key, Retry retry) {
+    const bool may_retry = !key.empty() || retry == Retry::safe;
+    return call(GatewayRequest{"POST", std::move(target), std::move(body), std::move(key)}, may_retry);
+}
+
+sim::Process<GatewayReply> GatewayClient::call(GatewayRequest request, bool retry) {
+    ++m_counters.calls;
+    sim::Simulation& s = m_transport.sim();
+    const int limit = retry ? std::max(1, m_options.attempts) : 1;
+    sim::Duration pause = m_options.backoff;
+    GatewayReply reply;
+    for (int attempt = 1;; ++attempt) {
+        ++m_counters.attempts;
+        reply = co_await m_transport.send(request, m_options.timeout);
+        reply.attempts = attempt;
+        m_reachable = !reply.unreachable();
+        if (reply.unreachable()) ++m_counters.unreachable;
+        if (!reply.transient() || attempt >= limit) break;
+        co_await s.delay(pause);
+        pause *= 2;
+    }
+    if (!reply.ok() && !reply.unreachable()) ++m_counters.errors;
+    co_return reply;
+}
+
+}  // namespace kiosktwin::kiosk

@@ -1,0 +1,69 @@
+#include <kiosktwin/world/scripted_citizens.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace kiosktwin::world {
+
+namespace {
+bool bernoulli(sim::Rng& rng, double p) { return rng.uniform01() < p; }
+}  // namespace
+
+std::vector<services::Resident> servable(std::span<const services::Resident> people, protocol::CivilDate today) {
+    std::vector<services::Resident> out;
+    for (const auto& p : people)
+        if (!p.wanted && !p.expired_on(today)) out.push_back(p);
+    return out;
+}
+
+ScriptedCitizens::ScriptedCitizens(std::uint64_t seed, std::vector<services::Resident> residents, SessionMix mix)
+    : m_rng(sim::derive_seed(seed, "world/citizens")), m_residents(std::move(residents)), m_mix(mix) {
+    if (m_residents.empty()) throw std::invalid_argument("scripted citizens need at least one servable resident");
+}
+
+ScriptedCitizens::Visit ScriptedCitizens::next(const kiosk::CatalogueSnapshot& catalogue,
+                                               const services::IdentityService& identity, sim::Time now) {
+    ++m_drawn;
+    Visit v;
+    const services::Resident& r = m_residents[m_rng.below(m_residents.size())];
+    char birth[16];
+    std::snprintf(birth, sizeof birth, "%04d%02d%02d", r.birth_date.year, r.birth_date.month, r.birth_date.day);
+    v.who = {r.name, r.id_number, r.gender, birth, r.face_template, {}};
+    kiosk::CitizenScript& s = v.script;
+    s.think = m_mix.think;
+    if (catalogue.items.empty()) return v;
+    const kiosk::KioskItem& item = catalogue.items[m_rng.below(catalogue.items.size())];
+    s.zone = item.zone;
+    s.item_code = item.code;
+    s.service = bernoulli(m_rng, m_mix.query) ? "query" : "handle";
+    const double u = m_rng.uniform01();
+    s.login = item.auth == "in_person" ? "id_card"
+              : u < m_mix.eid_qr                  ? "eid_qr"
+              : u < m_mix.eid_qr + m_mix.manual   ? "manual"
+                                                  : "id_card";
+    if (s.login == "eid_qr") v.who.eid_payload = identity.issue_eid_qr(r.id_number, now + std::chrono::hours(24));
+    if (!item.cross_modes.empty() && bernoulli(m_rng, m_mix.cross))
+        s.cross_mode = item.cross_modes[m_rng.below(item.cross_modes.size())];
+    for (const auto& q : item.situations)
+        if (bernoulli(m_rng, m_mix.yes)) s.yes.insert(q.id);
+    s.rating = 0;
+    if (bernoulli(m_rng, m_mix.rate)) {
+        if (bernoulli(m_rng, m_mix.bad_rating)) {
+            s.rating = bernoulli(m_rng, 0.5) ? 1 : 2;
+            s.reasons = "attitude";
+        } else {
+            s.rating = bernoulli(m_rng, 0.7) ? 5 : 4;
+        }
+    }
+    s.pays = bernoulli(m_rng, m_mix.pay);
+    s.accessible = bernoulli(m_rng, m_mix.accessible);
+    if (bernoulli(m_rng, m_mix.walk_away)) {
+        static constexpr kiosk::Prompt k_points[] = {kiosk::Prompt::choose_login, kiosk::Prompt::choose_item,
+                                                     kiosk::Prompt::fill_form, kiosk::Prompt::confirm_submit,
+                                                     kiosk::Prompt::rate_service};
+        s.walk_away_at = k_points[m_rng.below(std::size(k_points))];
+    }
+    return v;
+}
+
+}  // namespace kiosktwin::world
