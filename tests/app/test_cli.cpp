@@ -175,9 +175,10 @@ TEST_CASE("serve hosts several kiosks in one process, each on its own ports", "[
         for (const auto& e : k["endpoints"]) CHECK(addresses.insert(e["address"].get<std::string>()).second);
     CHECK(addresses.size() == 3 * 5);  // per kiosk: 2 serial links, the receipt printer, the A4 printer, the local service
     CHECK(ep["control"] == "http://127.0.0.1:" + std::to_string(base));
-    // A link proxy in front of each kiosk's receipt printer, IPP and local service, and the link API at base + 8.
+    // A link proxy in front of each kiosk's receipt printer, IPP and local service, and its link to the
+    // gateway; the link API at base + 8.
     CHECK(ep["links"]["api"] == "http://127.0.0.1:" + std::to_string(base + 8));
-    REQUIRE(ep["links"]["proxies"].size() == 3 * 3);
+    REQUIRE(ep["links"]["proxies"].size() == 3 * 4);
     for (const auto& p : ep["links"]["proxies"]) CHECK(addresses.insert(p["listen"].get<std::string>()).second);
     // ...and the platform's gateway at base + 9.
     CHECK(ep["gateway"]["url"] == "http://127.0.0.1:" + std::to_string(base + 9));

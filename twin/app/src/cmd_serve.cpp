@@ -77,9 +77,13 @@ void print_endpoints(const nlohmann::json& ep) {
 
 // The proxies serve starts with when no --links file is given: one in front
 // of each network device of each kiosk (receipt printer, IPP, local device
-// service), on the kiosk's port block + 5, 6, 7, toxic-free until someone
-// adds a toxic through the API.
-nlohmann::json default_proxies(const devices::BenchSpec& bench, const devices::DeviceSet& set, const std::string& bind) {
+// service), on the kiosk's port block + 5, 6, 7, and, when the gateway runs
+// on a known port, one per kiosk in front of it ("<kiosk>-gateway", block
+// + 8: the kiosk's link to the platform); toxic-free until someone adds a
+// toxic through the API. A proxy dials its upstream per connection, so the
+// gateway may start after the links.
+nlohmann::json default_proxies(const devices::BenchSpec& bench, const devices::DeviceSet& set, const std::string& bind,
+                               std::optional<int> gateway_port) {
     nlohmann::json list = nlohmann::json::array();
     std::map<std::string, bool> seen;
     for (const auto& e : set.entries()) {
@@ -96,6 +100,15 @@ nlohmann::json default_proxies(const devices::BenchSpec& bench, const devices::D
                         {"listen", bind + ":" + std::to_string(block + offset)},
                         {"upstream", bind + ":" + std::to_string(port)},
                         {"enabled", true}});
+    }
+    if (gateway_port && *gateway_port > 0) {
+        for (std::size_t k = 0; k < bench.kiosks.size(); ++k) {
+            const int block = bench.port_base + 10 * static_cast<int>(k + 1);
+            list.push_back({{"name", bench.kiosks[k].id + "-gateway"},
+                            {"listen", bind + ":" + std::to_string(block + 8)},
+                            {"upstream", bind + ":" + std::to_string(*gateway_port)},
+                            {"enabled", true}});
+        }
     }
     return list;
 }
@@ -209,7 +222,9 @@ int serve(const ServeOptions& o) {
                 return exit_invalid;
             }
         } else {
-            lo.proxies = default_proxies(bench, set, o.bind);
+            std::optional<int> gateway_port;
+            if (!o.no_gateway) gateway_port = o.gateway_port.value_or(o.port_base ? *o.port_base + 9 : 8480);
+            lo.proxies = default_proxies(bench, set, o.bind, gateway_port);
         }
         live.add_links(std::move(lo));
     }

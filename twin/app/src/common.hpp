@@ -73,6 +73,7 @@ void add_serve_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_gateway_command(CLI::App& app, int& exit_code);
 void add_sign_command(CLI::App& app, int& exit_code);
+void add_kiosk_command(CLI::App& app, int& exit_code);
 
 /// The gateway inside `serve`: default configuration, the keys of
 /// assets/gateway/keys.json, journal `db` ("" = in memory), started. Null

@@ -276,7 +276,10 @@ sim::Process<void> Kiosk::Impl::login_id_card(SessionState& s) {
             break;
         }
         if (r.error == "no-card") {
-            co_await idle_warning(s);  // the citizen may still come back with the card
+            // The citizen may still come back with the card; a card the
+            // reader never finds, though, is a reader problem at the third round.
+            if (attempt >= 2) fail("idcard_reader:card-not-found");
+            co_await idle_warning(s);
             continue;
         }
         if (attempt >= 1 || !idcard->usable()) fail(std::string("idcard_reader:").append(r.error));
@@ -285,12 +288,13 @@ sim::Process<void> Kiosk::Impl::login_id_card(SessionState& s) {
 }
 
 sim::Process<void> Kiosk::Impl::login_eid(SessionState& s) {
-    for (;;) {
+    for (int round = 0;; ++round) {
         Screen p = page(s, "eid", Prompt::scan_eid_qr, "请出示电子身份证二维码", "Show your e-ID QR code");
         p.options = k_cancel_buttons;
         k.m_ui->show(std::move(p));
         QrScan scan = co_await qr->wait_scan(patience(s, k.m_config.device_patience));
         if (scan.error == "timeout") {
+            if (round >= 2) fail("qr_scanner:no-scan");
             co_await idle_warning(s);
             continue;
         }
