@@ -136,9 +136,12 @@ std::string strip_indent(const std::string& text) {
 }
 
 TEST_CASE("every C++ snippet in the guides is part of a compiled test", "[docs]") {
-    // Snippets are cut from tests/sim/test_guide_examples.cpp, which builds
-    // and runs with the kernel's tests.
-    const std::string compiled = strip_indent(slurp(k_src + "/tests/sim/test_guide_examples.cpp"));
+    // Snippets are cut from compiled tests: tests/sim/test_guide_examples.cpp
+    // for the kernel's guide, any test source for the others.
+    std::string compiled;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(k_src + "/tests"))
+        if (e.is_regular_file() && e.path().extension() == ".cpp" && e.path().filename().string().rfind("test_", 0) == 0)
+            compiled += strip_indent(slurp(e.path().string()));
     int total = 0;
     for (const auto& path : docs()) {
         for (const auto& [line, block] : parse_doc(path).cpp_blocks) {

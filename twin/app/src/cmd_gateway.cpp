@@ -277,11 +277,12 @@ int sign(const SignOptions& o) {
 }  // namespace
 
 std::unique_ptr<server::LiveGateway> start_serve_gateway(const std::string& bind, int port, const std::string& db,
-                                                         std::string& error) {
+                                                         std::string& error, const std::vector<server::KeyEntry>& extra) {
     auto keys = load_keys(k_default_keys, error);
     if (!keys) return nullptr;
     server::Config config;
     config.keys = std::move(*keys);
+    config.keys.insert(config.keys.end(), extra.begin(), extra.end());
     server::LiveOptions lo;
     lo.address = bind;
     lo.port = static_cast<std::uint16_t>(port);

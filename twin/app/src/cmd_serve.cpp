@@ -1,19 +1,23 @@
 // kiosktwin serve [BENCH.json] — hosts whole kiosks' device sets live, on
 // real ports and pseudo-terminals, for a developer's kiosk program.
 #include "common.hpp"
+#include "serve_stacks.hpp"
 
 #include <kiosktwin/devices/bench.hpp>
 #include <kiosktwin/devices/trace.hpp>
 #include <kiosktwin/host/live_host.hpp>
 #include <kiosktwin/link/schedule.hpp>
+#include <kiosktwin/live/gateway_transport.hpp>
 #include <kiosktwin/link/toxiproxy_api.hpp>
 #include <kiosktwin/server/live_server.hpp>
+#include <kiosktwin/sim/random.hpp>
 
 #include <fmt/core.h>
 
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <fstream>
 #include <iostream>
@@ -41,7 +45,34 @@ struct ServeOptions {
     double duration_s = 0;
     bool json = false;
     bool quiet = false;
+    bool stacks = false;
+    int sessions = 1;
+    double think_s = 2.0;
+    double idle_timeout_s = 60;
+    bool until_done = false;
 };
+
+// The signing keys of serve's own kiosk stacks ("stack-0001"...): not in the
+// keys file, so a developer's program keeps kiosk-0001 for itself.
+std::vector<server::KeyEntry> stack_keys(std::size_t n, std::uint64_t seed) {
+    std::vector<server::KeyEntry> keys;
+    for (std::size_t i = 1; i <= n; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "stack-%04zu", i);
+        keys.push_back({id, fmt::format("stack-secret-{:016x}", sim::derive_seed(seed, id)), server::Role::kiosk});
+    }
+    return keys;
+}
+
+// Every stack holds a handful of descriptors, and serve the other ends:
+// raise the soft limit to the hard one.
+void raise_open_files_limit() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
 
 void print_endpoints(const nlohmann::json& ep) {
     fmt::print("KioskTwin {} — live bench; Ctrl-C stops it and removes the pty links\n", KIOSKTWIN_VERSION);
@@ -147,6 +178,13 @@ int serve(const ServeOptions& o) {
     if (o.port_base) bench.port_base = static_cast<std::uint16_t>(*o.port_base);
     if (o.seed) bench.seed = *o.seed;
 
+    if (o.stacks && o.no_gateway) {
+        fmt::print(stderr, "kiosktwin serve: --stacks needs the gateway (drop --no-gateway)\n");
+        return exit_invalid;
+    }
+    if (o.stacks) raise_open_files_limit();
+    const std::vector<server::KeyEntry> extra_keys = o.stacks ? stack_keys(bench.kiosks.size(), bench.seed) : std::vector<server::KeyEntry>{};
+
     devices::DeviceSet set(bench);
     devices::MemoryTrace memory;
     devices::TeeTrace tee;
@@ -240,7 +278,7 @@ int serve(const ServeOptions& o) {
     if (!o.no_gateway) {
         const int port = o.gateway_port.value_or(o.port_base ? *o.port_base + 9 : 8480);
         std::string error;
-        gateway = start_serve_gateway(o.bind, port, o.gateway_db, error);
+        gateway = start_serve_gateway(o.bind, port, o.gateway_db, error, extra_keys);
         if (!gateway) {
             fmt::print(stderr, "kiosktwin serve: gateway: {} (try --gateway-port or --no-gateway)\n", error);
             live.cleanup();
@@ -260,13 +298,56 @@ int serve(const ServeOptions& o) {
     } else {
         print_endpoints(ep);
     }
+    // serve's own kiosk stacks, with scripted citizens, on a thread of their own.
+    std::unique_ptr<ServeStacks> stacks;
+    const std::filesystem::path stacks_file = std::filesystem::path(o.run_dir) / "stacks.json";
+    if (o.stacks) {
+        std::vector<live::SigningKey> keys;
+        for (const auto& k : extra_keys) keys.push_back({k.key_id, k.secret, "kiosk"});
+        std::optional<live::SigningKey> admin;
+        try {
+            for (const auto& k : live::load_keys("assets/gateway/keys.json"))
+                if (k.role == "admin") {
+                    admin = k;
+                    break;
+                }
+        } catch (const std::exception&) {
+        }
+        if (!admin) {
+            fmt::print(stderr, "kiosktwin serve: --stacks needs an admin key in assets/gateway/keys.json\n");
+            if (gateway) gateway->stop();
+            live.cleanup();
+            return exit_invalid;
+        }
+        StacksOptions so;
+        so.sessions = o.sessions;
+        so.think_s = o.think_s;
+        so.idle_timeout_s = o.idle_timeout_s;
+        so.seed = bench.seed;
+        if (!o.quiet) so.log = [](const std::string& s) { fmt::print(stderr, "stacks: {}\n", s); };
+        stacks = std::make_unique<ServeStacks>(ep, std::move(keys), *admin, so);
+        stacks->start([&live, &o, &stacks, stacks_file] {
+            std::ofstream(stacks_file) << stacks->summary().dump() << '\n';
+            if (o.until_done) live.stop();
+        });
+    }
     if (o.duration_s > 0) live.run_for(std::chrono::milliseconds(static_cast<std::int64_t>(o.duration_s * 1000)));
     else live.run();
+    int code = exit_ok;
+    if (stacks) {
+        stacks->stop();
+        const nlohmann::json summary = stacks->summary();
+        std::ofstream(stacks_file) << summary.dump() << '\n';
+        if (!o.quiet)
+            fmt::print(stderr, "serve: stacks: {} kiosks, {} sessions in {:.1f} s, outcomes {}\n", summary["kiosks"].get<int>(),
+                       summary["sessions"].get<int>(), summary["wall_s"].get<double>(), summary["outcomes"].dump());
+        if (o.until_done && !summary["done"].get<bool>()) code = exit_failure;
+    }
     if (gateway) gateway->stop();
     live.cleanup();
     if (!o.pid_file.empty()) std::filesystem::remove(o.pid_file);
     if (!o.quiet) fmt::print(stderr, "serve: stopped; {} exchanges recorded\n", memory.records().size());
-    return exit_ok;
+    return code;
 }
 
 }  // namespace
@@ -302,6 +383,21 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--no-gateway", o->no_gateway, "No gateway");
     cmd->add_option("--duration", o->duration_s, "Stop by itself after this many seconds (0 = until Ctrl-C)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--stacks", o->stacks,
+                  "Also run a kiosk software stack for every kiosk, live through the same ports, link proxies and "
+                  "gateway, with scripted citizens (keys stack-0001...); the tally goes to RUN_DIR/stacks.json");
+    cmd->add_option("--sessions", o->sessions, "With --stacks: scripted sessions per kiosk, one after another")
+        ->check(CLI::Range(0, 100'000))
+        ->capture_default_str();
+    cmd->add_option("--think", o->think_s, "With --stacks: the citizens' seconds per page")
+        ->check(CLI::Range(0.0, 600.0))
+        ->capture_default_str();
+    cmd->add_option("--idle-timeout", o->idle_timeout_s,
+                    "With --stacks: the kiosks' idle timeout in seconds (the warning lasts a quarter of it)")
+        ->check(CLI::Range(1.0, 3600.0))
+        ->capture_default_str();
+    cmd->add_flag("--until-done", o->until_done,
+                  "With --stacks: stop once every kiosk's sessions have ended (exit 1 if they did not by --duration)");
     cmd->add_flag("--json", o->json, "Print the endpoints as one JSON object on stdout when ready");
     cmd->add_flag("--quiet,-q", o->quiet, "No log lines on stderr");
     cmd->callback([o, &exit_code] { exit_code = serve(*o); });

@@ -2,6 +2,7 @@
 // on a terminal, and the output conventions (--json prints one object).
 #pragma once
 
+#include <kiosktwin/server/state.hpp>
 #include <kiosktwin/world/hall.hpp>
 
 #include <nlohmann/json.hpp>
@@ -78,7 +79,9 @@ void add_kiosk_command(CLI::App& app, int& exit_code);
 /// The gateway inside `serve`: default configuration, the keys of
 /// assets/gateway/keys.json, journal `db` ("" = in memory), started. Null
 /// with `error` set when it cannot start.
+/// `extra`: keys beyond the default keys file (serve's own kiosk stacks).
 std::unique_ptr<server::LiveGateway> start_serve_gateway(const std::string& bind, int port, const std::string& db,
-                                                         std::string& error);
+                                                         std::string& error,
+                                                         const std::vector<server::KeyEntry>& extra = {});
 
 }  // namespace kiosktwin::app

@@ -34,6 +34,7 @@ json SessionOutcome::to_json() const {
               {"paid", paid},
               {"receipt_printed", receipt_printed},
               {"certificate_printed", certificate_printed},
+              {"e_receipt", e_receipt},
               {"e_certificate", e_certificate},
               {"rating", rating},
               {"degradations", degradations},

@@ -41,6 +41,19 @@ const Option k_cross_online_button{"cross.online", "全程网办", "Handled onli
 const Option k_cross_proxy_button{"cross.proxy", "异地代收代办", "Received here, handled there"};
 const Option k_cross_joint_button{"cross.joint", "多地联办", "Joint handling"};
 
+/// The zones' English names (R-7.4-1), beside the catalogue's Chinese ones.
+std::string_view zone_en(std::string_view zone) {
+    static constexpr std::pair<std::string_view, std::string_view> k_names[] = {
+        {"police", "Public security"},      {"tax", "Taxation"},
+        {"hrss", "Human resources and social security"}, {"medical", "Medical insurance"},
+        {"housing_fund", "Housing provident fund"}, {"real_estate", "Real estate"},
+        {"cross_region", "Cross-region services"}, {"elderly", "Seniors"},
+        {"enterprise", "Enterprises"}};
+    for (const auto& [id, en] : k_names)
+        if (id == zone) return en;
+    return zone;
+}
+
 [[noreturn]] void end(OutcomeKind kind, std::string reason) { throw SessionEnd{kind, std::move(reason)}; }
 [[noreturn]] void fail(std::string reason) { end(OutcomeKind::failed, std::move(reason)); }
 
@@ -366,7 +379,7 @@ sim::Process<const KioskItem*> Kiosk::Impl::choose_item(SessionState& s, bool an
     Screen z = page(s, "zones", Prompt::choose_item, "请选择专区", "Choose a zone");
     z.pin = s.catalogue;
     for (const auto& [zone, idx] : cat.by_zone)
-        z.options.push_back({zone, cat.items[idx.front()].zone_name, zone});
+        z.options.push_back({zone, cat.items[idx.front()].zone_name, zone_en(zone)});
     z.options.push_back(k_cancel_button);
     Touch zt = co_await ask(s, std::move(z));
     auto zi = cat.by_zone.find(zt.option);
@@ -603,7 +616,7 @@ sim::Process<void> Kiosk::Impl::print(SessionState& s) {
         }
         if (printed) s.outcome.receipt_printed = true;
         else {
-            s.outcome.e_certificate = true;
+            s.outcome.e_receipt = true;
             s.outcome.degradations.push_back("receipt_printer:e-receipt");
         }
     }

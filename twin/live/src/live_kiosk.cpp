@@ -27,7 +27,21 @@ sim::SimulationOptions sim_options(std::uint64_t seed) {
 }  // namespace
 
 LiveKiosk::LiveKiosk(LiveKioskOptions options)
-    : m_options(std::move(options)), m_sim(sim_options(m_options.seed)), m_pacer(m_sim, m_options.pacer), m_ui(m_sim) {
+    : m_options(std::move(options)),
+      m_own_sim(std::make_unique<sim::Simulation>(sim_options(m_options.seed))),
+      m_own_pacer(std::make_unique<LivePacer>(*m_own_sim, m_options.pacer)),
+      m_sim(*m_own_sim),
+      m_pacer(*m_own_pacer),
+      m_ui(m_sim) {
+    build();
+}
+
+LiveKiosk::LiveKiosk(LiveKioskOptions options, LivePacer& shared)
+    : m_options(std::move(options)), m_sim(shared.sim()), m_pacer(shared), m_ui(m_sim) {
+    build();
+}
+
+void LiveKiosk::build() {
     const KioskEndpoints& ep = m_options.endpoints;
     if (ep.gateway.empty()) throw std::invalid_argument("the endpoints list no gateway (is `kiosktwin serve` running with --no-gateway?)");
     // Virtual time starts at the platform's civil time (nothing is scheduled yet).

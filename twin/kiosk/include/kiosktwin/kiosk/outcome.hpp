@@ -42,7 +42,8 @@ struct SessionOutcome {
     bool paid = false;
     bool receipt_printed = false;
     bool certificate_printed = false;
-    bool e_certificate = false;  ///< offered instead of a print (R-7.2-2)
+    bool e_receipt = false;      ///< an electronic receipt instead of a print (R-7.2-2)
+    bool e_certificate = false;  ///< an electronic certificate instead of a print (R-7.2-2)
     int rating = 0;              ///< 好差评 level given, 0 = none
     std::vector<std::string> degradations;  ///< alternatives used (R-7.2-2)
     std::string applicant;       ///< masked ID number (R-9.3-1)

@@ -61,6 +61,10 @@ public:
     /// the kiosk software and the hands. Throws std::invalid_argument when
     /// the endpoints lack the gateway.
     explicit LiveKiosk(LiveKioskOptions options);
+    /// The same, on a pacer (and its simulation) shared with other kiosks —
+    /// many stacks on one thread (`kiosktwin serve --stacks`). The pacer's
+    /// options in `options` are then unused.
+    LiveKiosk(LiveKioskOptions options, LivePacer& shared);
     ~LiveKiosk();
     LiveKiosk(const LiveKiosk&) = delete;
     LiveKiosk& operator=(const LiveKiosk&) = delete;
@@ -101,9 +105,12 @@ public:
 
 private:
     kiosk::KioskChannels channels();
+    void build();
     LiveKioskOptions m_options;
-    sim::Simulation m_sim;
-    LivePacer m_pacer;
+    std::unique_ptr<sim::Simulation> m_own_sim;  // unless shared
+    std::unique_ptr<LivePacer> m_own_pacer;
+    sim::Simulation& m_sim;
+    LivePacer& m_pacer;
     std::vector<std::pair<std::string, std::unique_ptr<LiveStreamChannel>>> m_streams;
     std::vector<std::pair<std::string, std::unique_ptr<LiveHttpChannel>>> m_https;
     std::unique_ptr<LiveGatewayTransport> m_transport;
