@@ -87,15 +87,6 @@ int tray_field(std::string_view tray, std::string_view key) {
     return -1;
 }
 
-// Clears a flag when the operation ends, however it ends.
-struct Busy {
-    bool& flag;
-    explicit Busy(bool& f) noexcept : flag(f) { flag = true; }
-    ~Busy() { flag = false; }
-    Busy(const Busy&) = delete;
-    Busy& operator=(const Busy&) = delete;
-};
-
 }  // namespace
 
 IppHealth map_printer_state(std::int32_t printer_state, std::span<const std::string> reasons) {
@@ -307,7 +298,7 @@ sim::Process<PrintResult> A4PrinterDriver::print(A4Document document) {
     ++m_counters.operations;
     PrintResult r;
     if (m_busy) co_return fail(r, "in-use");
-    const Busy busy(m_busy);
+    const BusyGuard busy(m_busy);
     sim::Simulation& s = m_channel.sim();
 
     // 1. The printer's state: an error reason means the job would only wait.
@@ -397,7 +388,7 @@ sim::Process<Health> A4PrinterDriver::poll() {
     ++m_counters.polls;
     // print() is talking to the printer and keeps the status current.
     if (m_busy) co_return m_status.health;
-    const Busy busy(m_busy);
+    const BusyGuard busy(m_busy);
     co_await refresh();
     co_return m_status.health;
 }

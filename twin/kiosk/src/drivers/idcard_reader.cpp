@@ -77,18 +77,6 @@ sim::Duration wire_time(std::size_t bytes, int baud) noexcept {
     return sim::Duration{static_cast<std::int64_t>(bytes) * 10 * 1'000'000 / baud};
 }
 
-// Holds a driver's busy flag for the life of one operation.
-class BusyGuard {
-public:
-    explicit BusyGuard(bool& flag) noexcept : m_flag(flag) { m_flag = true; }
-    ~BusyGuard() { m_flag = false; }
-    BusyGuard(const BusyGuard&) = delete;
-    BusyGuard& operator=(const BusyGuard&) = delete;
-
-private:
-    bool& m_flag;
-};
-
 enum ReasonBit : std::uint32_t {
     r_line_down = 1u << 0,
     r_self_test = 1u << 1,

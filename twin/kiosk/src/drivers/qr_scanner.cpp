@@ -17,17 +17,6 @@ namespace {
 constexpr std::uint8_t k_trigger_on = 'T';
 constexpr std::uint8_t k_trigger_off = 'P';
 
-class BusyGuard {
-public:
-    explicit BusyGuard(bool& flag) noexcept : m_flag(flag) { m_flag = true; }
-    ~BusyGuard() { m_flag = false; }
-    BusyGuard(const BusyGuard&) = delete;
-    BusyGuard& operator=(const BusyGuard&) = delete;
-
-private:
-    bool& m_flag;
-};
-
 enum ReasonBit : std::uint32_t {
     r_line_down = 1u << 0,
     r_no_reply = 1u << 1,

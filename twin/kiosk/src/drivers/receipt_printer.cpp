@@ -260,22 +260,11 @@ PrintResult& ReceiptPrinterDriver::fail(PrintResult& r, std::string_view error) 
 
 // --- operations -----------------------------------------------------------------------------
 
-namespace {
-// Clears a flag when the operation ends, however it ends.
-struct Busy {
-    bool& flag;
-    explicit Busy(bool& f) noexcept : flag(f) { flag = true; }
-    ~Busy() { flag = false; }
-    Busy(const Busy&) = delete;
-    Busy& operator=(const Busy&) = delete;
-};
-}  // namespace
-
 sim::Process<PrintResult> ReceiptPrinterDriver::print(ReceiptDocument document) {
     ++m_counters.operations;
     PrintResult r;
     if (m_line_busy) co_return fail(r, "in-use");
-    const Busy busy(m_line_busy);
+    const BusyGuard busy(m_line_busy);
     Bytes job = render(document);
     job.insert(job.end(), k_end_query.begin(), k_end_query.end());
     sim::Simulation& s = m_channel.sim();
@@ -351,7 +340,7 @@ sim::Process<Health> ReceiptPrinterDriver::poll() {
     ++m_counters.polls;
     // print() owns the line while it runs and keeps the status current.
     if (m_line_busy) co_return m_status.health;
-    const Busy busy(m_line_busy);
+    const BusyGuard busy(m_line_busy);
     bool reconnected = false;
     bool line_ok = m_channel.is_open();
     for (;;) {

@@ -42,6 +42,20 @@ struct DriverCounters {
     std::uint64_t polls = 0;       ///< status polls
 };
 
+/// Holds a driver's busy flag for the life of one operation: a second
+/// operation that finds it set is refused ("in-use") or answered from what
+/// the driver knows, never interleaved on the line.
+class BusyGuard {
+public:
+    explicit BusyGuard(bool& flag) noexcept : m_flag(flag) { m_flag = true; }
+    ~BusyGuard() { m_flag = false; }
+    BusyGuard(const BusyGuard&) = delete;
+    BusyGuard& operator=(const BusyGuard&) = delete;
+
+private:
+    bool& m_flag;
+};
+
 class Driver {
 public:
     virtual ~Driver() = default;
