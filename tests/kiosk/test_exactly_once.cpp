@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -171,6 +173,12 @@ TEST_CASE("exactly once: 1,000 sessions under device, link and gateway faults ag
     WARN("outcomes " << total_outcomes << ", submitted " << submitted_outcomes << ", queued " << queued << ", failed "
                      << failed << ", lost in restarts " << lost_in_restart << ", 办件 " << apps.size() << "; toxics "
                      << count.toxics << ", gateway crashes " << count.crashes << ", kiosk restarts " << count.restarts);
+    // KIOSKTWIN_ORACLE_DUMP=dir writes every kiosk's outcomes, to compare runs and builds.
+    if (const char* dump = std::getenv("KIOSKTWIN_ORACLE_DUMP")) {
+        std::ofstream out(std::string(dump) + "/oracle-" + std::to_string(seed) + ".jsonl");
+        for (auto& r : rigs)
+            for (const auto& o : r->store().outcomes) out << r->terminal_id() << ' ' << o.to_json().dump() << '\n';
+    }
     monkey.interrupt();
     for (auto& c : crowd) c.interrupt();
     sim.run_until(sim.now());
