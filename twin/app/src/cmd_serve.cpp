@@ -57,8 +57,7 @@ struct ServeOptions {
 std::vector<server::KeyEntry> stack_keys(std::size_t n, std::uint64_t seed) {
     std::vector<server::KeyEntry> keys;
     for (std::size_t i = 1; i <= n; ++i) {
-        char id[16];
-        std::snprintf(id, sizeof id, "stack-%04zu", i);
+        const std::string id = fmt::format("stack-{:04}", i);
         keys.push_back({id, fmt::format("stack-secret-{:016x}", sim::derive_seed(seed, id)), server::Role::kiosk});
     }
     return keys;

@@ -2,7 +2,6 @@
 // on a terminal, and the output conventions (--json prints one object).
 #pragma once
 
-#include <kiosktwin/server/state.hpp>
 #include <kiosktwin/world/hall.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +16,7 @@
 
 namespace kiosktwin::server {
 class LiveGateway;
+struct KeyEntry;
 }
 
 namespace kiosktwin::app {
@@ -81,7 +81,6 @@ void add_kiosk_command(CLI::App& app, int& exit_code);
 /// with `error` set when it cannot start.
 /// `extra`: keys beyond the default keys file (serve's own kiosk stacks).
 std::unique_ptr<server::LiveGateway> start_serve_gateway(const std::string& bind, int port, const std::string& db,
-                                                         std::string& error,
-                                                         const std::vector<server::KeyEntry>& extra = {});
+                                                         std::string& error, const std::vector<server::KeyEntry>& extra);
 
 }  // namespace kiosktwin::app

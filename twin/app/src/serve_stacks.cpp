@@ -122,9 +122,9 @@ void ServeStacks::run() {
         }
         lo.kiosk_key = m_keys[i];
         lo.admin_key = m_admin;
-        char tid[16];
-        std::snprintf(tid, sizeof tid, "KT-%04zu", i + 1);
-        lo.config.terminal_id = tid;
+        std::string tid = std::to_string(i + 1);
+        tid.insert(0, tid.size() < 4 ? 4 - tid.size() : 0, '0');
+        lo.config.terminal_id = "KT-" + tid;
         lo.config.idle_timeout = std::chrono::duration_cast<sim::Duration>(std::chrono::duration<double>(m_options.idle_timeout_s));
         lo.config.idle_warning = lo.config.idle_timeout / 4;
         lo.seed = m_options.seed + i;
