@@ -75,7 +75,12 @@ TEST_CASE("exactly once: 1,000 sessions under device, link and gateway faults ag
           "[oracle][exactly-once][R-7.2-2][R-8.4-1]") {
     constexpr int k_kiosks = 4;
     constexpr int k_sessions = 250;  // per kiosk
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer (the dev preset) one seed: the run is ten times slower there.
+    const std::uint64_t seed = GENERATE(20261127u);
+#else
     const std::uint64_t seed = GENERATE(20261127u, 7u);
+#endif
     CAPTURE(seed);
     sim::Simulation sim;
     server::Config config;
