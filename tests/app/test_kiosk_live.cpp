@@ -227,7 +227,7 @@ TEST_CASE("kiosktwin kiosk runs a scripted session live, as it runs in virtual t
     const protocol::CivilDate date{std::stoi(day.substr(0, 4)), std::stoi(day.substr(5, 2)), std::stoi(day.substr(8, 2))};
     world::SessionMix mix;
     mix.think = std::chrono::duration_cast<sim::Duration>(std::chrono::duration<double>(think_s));
-    world::ScriptedCitizens citizens(3, world::servable(services::generate_population(1, 1000), date), mix);
+    world::ScriptedCitizens citizens(3, world::servable(world::default_residents(), date), mix);
     const auto visit = citizens.next(*rig.kiosk().catalogue().snapshot(), gateway.state().identity, sim.now());
     CHECK(live["visits"][0]["item_code"] == visit.script.item_code);
     CHECK(live["visits"][0]["login"] == visit.script.login);

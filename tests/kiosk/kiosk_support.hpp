@@ -6,6 +6,7 @@
 #include <kiosktwin/kiosk/citizen.hpp>
 #include <kiosktwin/services/population.hpp>
 #include <kiosktwin/world/kiosk_rig.hpp>
+#include <kiosktwin/world/scripted_citizens.hpp>
 #include <kiosktwin/world/virtual_gateway.hpp>
 
 #include <optional>
@@ -17,23 +18,14 @@ namespace kiosk_test {
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 
-/// Residents of the default register (generate_population(1, 1000)) who
-/// can be served: not held, card valid on the scenario's first day.
+/// Residents of the default register who can be served: not held, card
+/// valid on the scenario's first day.
 inline const std::vector<services::Resident>& residents() {
-    static const auto r = [] {
-        std::vector<services::Resident> out;
-        for (auto& p : services::generate_population(1, 1000))
-            if (!p.wanted && !p.expired_on({2026, 6, 1})) out.push_back(p);
-        return out;
-    }();
+    static const auto r = world::servable(world::default_residents(), {2026, 6, 1});
     return r;
 }
 
-inline kiosk::CitizenIdentity identity(const services::Resident& r) {
-    char birth[16];
-    std::snprintf(birth, sizeof birth, "%04d%02d%02d", r.birth_date.year, r.birth_date.month, r.birth_date.day);
-    return {r.name, r.id_number, r.gender, birth, r.face_template, {}};
-}
+inline kiosk::CitizenIdentity identity(const services::Resident& r) { return world::identity_of(r); }
 
 struct Bench {
     explicit Bench(world::KioskRigOptions options = {}, server::Config config = {})

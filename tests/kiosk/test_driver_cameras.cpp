@@ -7,6 +7,8 @@
 
 #include <kiosktwin/devices/cameras.hpp>
 
+#include "driver_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace kiosktwin;
@@ -20,14 +22,11 @@ using nlohmann::json;
 
 namespace {
 
+using driver_test::run_to_end;
 // Runs one driver call to its end, and no further: later device wakeups stay queued.
 template <class T>
 T run(sim::Simulation& s, sim::Process<T> p) {
-    auto h = s.spawn(std::move(p));
-    while (!h.done() && s.step()) {
-    }
-    REQUIRE(h.done());
-    return h.result();
+    return run_to_end(s, std::move(p));
 }
 
 using Reasons = std::vector<std::string>;
@@ -38,15 +37,8 @@ template <class Camera, class Driver, class Config>
 struct Bench {
     explicit Bench(Config config = {}, CameraOptions options = {})
         : camera("k1/camera", 7, config), driver(channel, options) {}
-    void act(json action) {
-        const ActionResult r = host.act(camera, action);
-        INFO(r.error);
-        REQUIRE(r.ok);
-    }
-    void fault(json rule) {
-        rule["action"] = "inject_fault";
-        act(std::move(rule));
-    }
+    void act(const json& action) { driver_test::act(host, camera, action); }
+    void fault(json rule) { driver_test::inject(host, camera, std::move(rule)); }
     void present(const char* subject, json extra = json::object()) {
         extra["action"] = "present_face";
         extra["subject"] = subject;

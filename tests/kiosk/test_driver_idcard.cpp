@@ -6,6 +6,8 @@
 #include <kiosktwin/kiosk/drivers/idcard_reader.hpp>
 #include <kiosktwin/kiosk/virtual_channels.hpp>
 
+#include "driver_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -26,27 +28,15 @@ struct Bench {
     explicit Bench(devices::IdCardReaderConfig config = {}, kiosk::IdCardReaderOptions options = {})
         : dev("k1/idcard", 7, std::move(config)), ch(host, dev), drv(ch, options) {}
 
-    json act(json action) {
-        const devices::ActionResult r = host.act(dev, action);
-        INFO(action.dump() << ": " << r.error);
-        REQUIRE(r.ok);
-        return r.data;
-    }
+    json act(const json& action) { return driver_test::act(host, dev, action); }
     void insert(const std::string& preset) { act(json{{"action", "insert_card"}, {"preset", preset}}); }
-    std::string fault(json rule) {
-        rule["action"] = "inject_fault";
-        return act(rule).value("id", std::string());
-    }
+    std::string fault(json rule) { return driver_test::inject(host, dev, std::move(rule)); }
     void clear_faults() { act(json{{"action", "clear_fault"}}); }
 
     // Runs a driver operation to its end, and stops there.
     template <class T>
     T run(sim::Process<T> p) {
-        auto h = s.spawn(std::move(p));
-        while (!h.done() && s.step()) {
-        }
-        REQUIRE(h.done());
-        return h.result();
+        return driver_test::run_to_end(s, std::move(p));
     }
     IdCardRead read() { return run(drv.read_card(today())); }
     Health poll() { return run(drv.poll()); }
@@ -54,10 +44,7 @@ struct Bench {
     // At `at`, performs `action` (a citizen, a technician, a cable).
     template <class F>
     void at(sim::Duration when, F f) {
-        s.spawn([](sim::Simulation& sm, sim::Duration d, F fn) -> sim::Process<> {
-            co_await sm.delay(d);
-            fn();
-        }(s, when, std::move(f)));
+        driver_test::at(s, when, std::move(f));
     }
 
     sim::Simulation s;

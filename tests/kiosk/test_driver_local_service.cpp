@@ -8,6 +8,8 @@
 
 #include <kiosktwin/devices/status_devices.hpp>
 
+#include "driver_support.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace kiosktwin;
@@ -20,14 +22,11 @@ using nlohmann::json;
 
 namespace {
 
+using driver_test::run_to_end;
 // Runs one driver call to its end, and no further: later device wakeups stay queued.
 template <class T>
 T run(sim::Simulation& s, sim::Process<T> p) {
-    auto h = s.spawn(std::move(p));
-    while (!h.done() && s.step()) {
-    }
-    REQUIRE(h.done());
-    return h.result();
+    return run_to_end(s, std::move(p));
 }
 
 // One device behind its own virtual channel, with a generic driver.
@@ -35,11 +34,7 @@ template <class D>
 struct Bench {
     explicit Bench(std::string kind, kiosk::LocalServiceOptions options = {})
         : driver(channel, std::move(kind), options) {}
-    void act(const json& action) {
-        const ActionResult r = host.act(device, action);
-        INFO(r.error);
-        REQUIRE(r.ok);
-    }
+    void act(const json& action) { driver_test::act(host, device, action); }
     sim::Simulation sim;
     kiosk::VirtualDeviceHost host{sim};
     D device{"k1/dev", 1};

@@ -6,6 +6,8 @@
 #include <kiosktwin/kiosk/drivers/qr_scanner.hpp>
 #include <kiosktwin/kiosk/virtual_channels.hpp>
 
+#include "driver_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -24,24 +26,13 @@ struct Bench {
     explicit Bench(devices::QrScannerConfig config = {}, kiosk::QrScannerOptions options = {})
         : dev("k1/qr", 11, std::move(config)), ch(host, dev), drv(ch, std::move(options)) {}
 
-    json act(json action) {
-        const devices::ActionResult r = host.act(dev, action);
-        INFO(action.dump() << ": " << r.error);
-        REQUIRE(r.ok);
-        return r.data;
-    }
+    json act(const json& action) { return driver_test::act(host, dev, action); }
     json scan(const std::string& data) { return act(json{{"action", "scan"}, {"data", data}}); }
-    void fault(json rule) {
-        rule["action"] = "inject_fault";
-        act(rule);
-    }
+    void fault(json rule) { driver_test::inject(host, dev, std::move(rule)); }
     // At `when`, does `f` (a citizen showing a code, a cable pulled).
     template <class F>
     void at(sim::Duration when, F f) {
-        s.spawn([](sim::Simulation& sm, sim::Duration d, F fn) -> sim::Process<> {
-            co_await sm.delay(d);
-            fn();
-        }(s, when, std::move(f)));
+        driver_test::at(s, when, std::move(f));
     }
     void scan_at(sim::Duration when, std::string data) {
         at(when, [this, data] { scan(data); });
@@ -49,11 +40,7 @@ struct Bench {
     // Runs a driver operation to its end, and stops there.
     template <class T>
     T run(sim::Process<T> p) {
-        auto h = s.spawn(std::move(p));
-        while (!h.done() && s.step()) {
-        }
-        REQUIRE(h.done());
-        return h.result();
+        return driver_test::run_to_end(s, std::move(p));
     }
     QrScan wait(sim::Duration timeout) { return run(drv.wait_scan(timeout)); }
     Health poll() { return run(drv.poll()); }

@@ -8,6 +8,8 @@
 #include <kiosktwin/kiosk/virtual_channels.hpp>
 #include <kiosktwin/devices/receipt_printer.hpp>
 
+#include "driver_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -56,33 +58,13 @@ struct Bench {
     explicit Bench(devices::ReceiptPrinterConfig config = {}, ReceiptPrinterOptions options = {})
         : printer("kiosk-1/receipt", 7, config), line(host, printer), driver(line, options) {}
 
-    json act(json action) {
-        const devices::ActionResult r = host.act(printer, action);
-        REQUIRE(r.ok);
-        return r.data;
-    }
-    void inject(json rule) {
-        rule["action"] = "inject_fault";
-        act(std::move(rule));
-    }
+    json act(const json& action) { return driver_test::act(host, printer, action); }
+    void inject(json rule) { driver_test::inject(host, printer, std::move(rule)); }
     // Does `f` at now + d, while whatever else is running runs.
-    void at(sim::Duration d, std::function<void()> f) {
-        sim.spawn([](sim::Simulation& s, sim::Duration wait, std::function<void()> fn) -> sim::Process<void> {
-            co_await s.delay(wait);
-            fn();
-        }(sim, d, std::move(f)));
-    }
+    void at(sim::Duration d, std::function<void()> f) { driver_test::at(sim, d, std::move(f)); }
     template <class T>
     std::pair<T, sim::Duration> run(sim::Process<T> p) {
-        const sim::Time start = sim.now();
-        auto h = sim.spawn([](sim::Simulation& s, sim::Process<T> op) -> sim::Process<std::pair<T, sim::Time>> {
-            T v = co_await std::move(op);
-            co_return std::pair<T, sim::Time>{std::move(v), s.now()};
-        }(sim, std::move(p)));
-        sim.run();
-        REQUIRE(h.done());
-        auto [v, end] = h.result();
-        return {std::move(v), end - start};
+        return driver_test::run_timed(sim, std::move(p));
     }
     PrintResult print(ReceiptDocument d = receipt()) { return run(driver.print(std::move(d))).first; }
     Health poll() { return run(driver.poll()).first; }

@@ -104,7 +104,7 @@ TEST_CASE("exactly once: 1,000 sessions under device, link and gateway faults ag
         REQUIRE(r.act("face_camera", {{"action", "inject_fault"}, {"fault", "no_face"}, {"trigger", "probability"}, {"p", 0.05}}).ok);
         r.start();
     }
-    world::ScriptedCitizens draw(seed, world::servable(services::generate_population(1, 1000), {2026, 6, 1}));
+    world::ScriptedCitizens draw(seed, world::servable(world::default_residents(), {2026, 6, 1}));
     bool stop = false;
     Chaos count;
     int done = 0;

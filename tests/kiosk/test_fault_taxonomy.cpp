@@ -20,8 +20,8 @@ std::vector<Case> taxonomy() {
     world::VirtualGateway gw(sim, {});
     world::KioskRig rig(sim, gw, {});
     std::vector<Case> out;
-    for (const char* kind : {"idcard_reader", "qr_scanner", "receipt_printer", "a4_printer", "face_camera", "document_camera"})
-        for (const auto& f : rig.device(kind)->faults().known_faults()) out.push_back({kind, f});
+    for (std::string_view kind : kiosk::k_driven_kinds)
+        for (const auto& f : rig.device(kind)->faults().known_faults()) out.push_back({std::string(kind), f});
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <kiosktwin/host/control_api.hpp>
 #include <kiosktwin/host/live_host.hpp>
+#include <kiosktwin/host/termios_speed.hpp>
 
 #include "http_server.hpp"
 #include "link_proxy.hpp"
@@ -37,37 +38,6 @@ namespace {
 
 constexpr std::size_t k_max_queued_output = 1 << 20;  // bytes waiting for a slow client
 constexpr auto k_output_granularity = std::chrono::milliseconds(1);
-
-int baud_of(speed_t s) {
-    switch (s) {
-    case B1200: return 1200;
-    case B2400: return 2400;
-    case B4800: return 4800;
-    case B9600: return 9600;
-    case B19200: return 19200;
-    case B38400: return 38400;
-    case B57600: return 57600;
-    case B115200: return 115200;
-    case B230400: return 230400;
-    case B460800: return 460800;
-    case B921600: return 921600;
-    default: return 0;
-    }
-}
-
-speed_t speed_of(int baud) {
-    switch (baud) {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 230400: return B230400;
-    default: return B115200;
-    }
-}
 
 // What a byte looks like when the two ends of a line disagree on the baud
 // rate: framing garbage, deterministic so that tests can rely on it.
@@ -148,8 +118,8 @@ struct LiveHost::Impl {
             termios t{};
             ::tcgetattr(slave, &t);
             ::cfmakeraw(&t);
-            ::cfsetispeed(&t, speed_of(dev.baud()));
-            ::cfsetospeed(&t, speed_of(dev.baud()));
+            ::cfsetispeed(&t, termios_speed(dev.baud()));
+            ::cfsetospeed(&t, termios_speed(dev.baud()));
             ::tcsetattr(slave, TCSANOW, &t);
             master.assign(fd);
             link = host.opt.run_dir / dev.id();

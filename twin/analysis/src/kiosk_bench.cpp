@@ -37,7 +37,7 @@ KioskBenchResult run_kiosk_bench(const KioskBenchParams& p, double (*clock_s)())
         ++r.outcomes[kiosk::to_string(o.kind)];
         if (!o.reason.empty()) ++r.reasons[o.reason];
     });
-    world::ScriptedCitizens draw(p.seed, world::servable(services::generate_population(1, 1000), {2026, 6, 1}));
+    world::ScriptedCitizens draw(p.seed, world::servable(world::default_residents(), {2026, 6, 1}));
     rig.start();
     sim.run_until(sim.now() + std::chrono::seconds(5));  // boot
     const sim::Time t0 = sim.now();

@@ -148,11 +148,10 @@ int run_kiosk(const KioskOptions& o) {
     const sim::Calendar calendar;
     const sim::CivilTime today = calendar.civil(live::platform_now(calendar));
     const protocol::CivilDate date{today.year, today.month, today.day};
-    auto people = services::generate_population(1, 1000);
     world::SessionMix mix;
     mix.think = std::chrono::duration_cast<sim::Duration>(std::chrono::duration<double>(o.think_s));
-    world::ScriptedCitizens citizens(o.seed, world::servable(people, date), mix);
-    const services::IdentityService identity(std::make_shared<services::Register>(std::move(people)));
+    world::ScriptedCitizens citizens(o.seed, world::servable(world::default_residents(), date), mix);
+    const services::IdentityService identity(std::make_shared<services::Register>(world::default_residents()));
 
     lk->start();
     // Boot: registered, the catalogue in, the home page up.

@@ -103,12 +103,11 @@ void ServeStacks::run() {
     const sim::Time start = live::platform_now(sim.calendar());
     if (start > sim.now()) sim.run_until(start);
 
-    auto people = services::generate_population(1, 1000);
     const sim::CivilTime today = sim.calendar().civil(sim.now());
     world::SessionMix mix;
     mix.think = std::chrono::duration_cast<sim::Duration>(std::chrono::duration<double>(m_options.think_s));
-    world::ScriptedCitizens draw(m_options.seed, world::servable(people, {today.year, today.month, today.day}), mix);
-    const services::IdentityService identity(std::make_shared<services::Register>(std::move(people)));
+    world::ScriptedCitizens draw(m_options.seed, world::servable(world::default_residents(), {today.year, today.month, today.day}), mix);
+    const services::IdentityService identity(std::make_shared<services::Register>(world::default_residents()));
 
     std::vector<std::unique_ptr<live::LiveKiosk>> kiosks;
     const auto names = live::KioskEndpoints::kiosks(m_endpoints);

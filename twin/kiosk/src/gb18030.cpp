@@ -21,9 +21,9 @@ public:
         iconv(m_cd, nullptr, nullptr, nullptr, nullptr);  // a fresh shift state
         // Neither direction more than doubles the bytes, plus a little.
         std::string out(in.size() * 2 + 8, '\0');
-        std::string src(in);  // iconv's input pointer is not const
-        char* inp = src.data();
-        std::size_t in_left = src.size();
+        // iconv takes a non-const pointer but does not write through it.
+        char* inp = const_cast<char*>(in.data());
+        std::size_t in_left = in.size();
         char* outp = out.data();
         std::size_t out_left = out.size();
         if (iconv(m_cd, &inp, &in_left, &outp, &out_left) == static_cast<std::size_t>(-1) || in_left != 0)

@@ -50,6 +50,39 @@ void KioskStore::append_log(std::string line) {
     log.push_back(std::move(line));
 }
 
+bool KioskChannels::attach(std::string_view kind, StreamChannel& c) noexcept {
+    if (kind == "idcard_reader") idcard = &c;
+    else if (kind == "qr_scanner") qr = &c;
+    else if (kind == "receipt_printer") receipt = &c;
+    else return false;
+    return true;
+}
+
+bool KioskChannels::attach(std::string_view kind, HttpChannel& c) noexcept {
+    if (kind == "a4_printer") a4 = &c;
+    else if (kind == "face_camera") face = &c;
+    else if (kind == "document_camera") document = &c;
+    else return false;
+    return true;
+}
+
+namespace {
+
+// What a greyed-out button says, per driven kind (string_views need static storage).
+struct Unusable {
+    std::string_view kind, absent, fault;
+};
+constexpr Unusable k_unusable[] = {
+    {"idcard_reader", "idcard_reader:ABSENT", "idcard_reader:FAULT"},
+    {"qr_scanner", "qr_scanner:ABSENT", "qr_scanner:FAULT"},
+    {"receipt_printer", "receipt_printer:ABSENT", "receipt_printer:FAULT"},
+    {"a4_printer", "a4_printer:ABSENT", "a4_printer:FAULT"},
+    {"face_camera", "face_camera:ABSENT", "face_camera:FAULT"},
+    {"document_camera", "document_camera:ABSENT", "document_camera:FAULT"},
+};
+
+}  // namespace
+
 Kiosk::Impl::Impl(Kiosk& kiosk, const KioskChannels& ch) : k(kiosk) {
     if (ch.idcard) idcard = std::make_unique<IdCardReaderDriver>(*ch.idcard);
     if (ch.qr) qr = std::make_unique<QrScannerDriver>(*ch.qr);
@@ -57,34 +90,24 @@ Kiosk::Impl::Impl(Kiosk& kiosk, const KioskChannels& ch) : k(kiosk) {
     if (ch.a4) a4 = std::make_unique<A4PrinterDriver>(*ch.a4);
     if (ch.face) face = std::make_unique<FaceCameraDriver>(*ch.face);
     if (ch.document) document = std::make_unique<DocumentCameraDriver>(*ch.document);
-}
-
-std::vector<Driver*> Kiosk::Impl::drivers() const {
-    std::vector<Driver*> d;
-    for (Driver* p : std::initializer_list<Driver*>{idcard.get(), qr.get(), receipt.get(), a4.get(), face.get(),
-                                                   document.get()})
-        if (p) d.push_back(p);
-    return d;
+    for (Driver* p : {static_cast<Driver*>(idcard.get()), static_cast<Driver*>(qr.get()),
+                      static_cast<Driver*>(receipt.get()), static_cast<Driver*>(a4.get()),
+                      static_cast<Driver*>(face.get()), static_cast<Driver*>(document.get())})
+        if (p) fitted.push_back(p);
 }
 
 Driver* Kiosk::Impl::driver(std::string_view kind) const {
-    for (Driver* d : drivers())
+    for (Driver* d : fitted)
         if (d->kind() == kind) return d;
     return nullptr;
 }
 
 std::string_view Kiosk::Impl::unusable(std::string_view kind) const {
-    static constexpr std::string_view k_absent[] = {"idcard_reader:ABSENT", "qr_scanner:ABSENT", "receipt_printer:ABSENT",
-                                                    "a4_printer:ABSENT",   "face_camera:ABSENT", "document_camera:ABSENT"};
-    static constexpr std::string_view k_fault[] = {"idcard_reader:FAULT", "qr_scanner:FAULT", "receipt_printer:FAULT",
-                                                   "a4_printer:FAULT",   "face_camera:FAULT", "document_camera:FAULT"};
-    static constexpr std::string_view k_kinds[] = {"idcard_reader", "qr_scanner",  "receipt_printer",
-                                                   "a4_printer",    "face_camera", "document_camera"};
-    for (std::size_t i = 0; i < std::size(k_kinds); ++i) {
-        if (k_kinds[i] != kind) continue;
+    for (const Unusable& u : k_unusable) {
+        if (u.kind != kind) continue;
         const Driver* d = driver(kind);
-        if (d == nullptr || d->status().health == Health::absent) return k_absent[i];
-        if (d->status().health == Health::fault) return k_fault[i];
+        if (d == nullptr || d->status().health == Health::absent) return u.absent;
+        if (d->status().health == Health::fault) return u.fault;
         return {};
     }
     return {};  // a peripheral this stack has no driver for is not a reason to refuse
@@ -129,14 +152,7 @@ void Kiosk::Impl::recover_lost_session() {
 }
 
 sim::Process<void> Kiosk::Impl::poll_devices() {
-    for (Driver* d : drivers()) {
-        if (d == idcard.get()) co_await idcard->poll();
-        else if (d == qr.get()) co_await qr->poll();
-        else if (d == receipt.get()) co_await receipt->poll();
-        else if (d == a4.get()) co_await a4->poll();
-        else if (d == face.get()) co_await face->poll();
-        else if (d == document.get()) co_await document->poll();
-    }
+    for (Driver* d : fitted) co_await d->poll();
 }
 
 sim::Process<void> Kiosk::Impl::boot() {
@@ -162,7 +178,7 @@ sim::Process<void> Kiosk::Impl::boot() {
         }
         if (!self.unreachable()) {
             json peripherals = json::array();
-            for (Driver* d : drivers())
+            for (Driver* d : fitted)
                 peripherals.push_back({{"id", std::string(d->kind()).append("-1")}, {"type", d->kind()}});
             json body = {{"terminal_id", k.m_config.terminal_id},
                          {"site", k.m_config.site},
@@ -253,7 +269,7 @@ sim::Process<bool> Kiosk::Impl::heartbeat() {
     json consumables = json::object();
     bool fault = false;
     bool degraded = false;
-    for (Driver* d : drivers()) {
+    for (Driver* d : fitted) {
         const DriverStatus& st = d->status();
         json p = {{"id", std::string(d->kind()).append("-1")}, {"state", devices::to_string(st.health)}};
         if (!st.reasons.empty()) {
@@ -266,7 +282,7 @@ sim::Process<bool> Kiosk::Impl::heartbeat() {
             consumables[std::string(d->kind()).append(".").append(name)] = std::clamp(pct, 0, 100);
         if (st.health == Health::fault || st.health == Health::absent) degraded = true;
     }
-    fault = drivers().empty();
+    fault = fitted.empty();
     const char* status = k.m_locked ? "locked" : fault ? "fault" : degraded ? "degraded" : "online";
     json acks = json::array();
     for (std::uint64_t id : acks_ok) acks.push_back({{"id", id}, {"result", "ok"}});
@@ -430,7 +446,7 @@ bool Kiosk::running() const noexcept {
 
 std::vector<const Driver*> Kiosk::drivers() const {
     std::vector<const Driver*> d;
-    for (Driver* p : m->drivers()) d.push_back(p);
+    for (Driver* p : m->fitted) d.push_back(p);
     return d;
 }
 

@@ -57,7 +57,8 @@ struct Kiosk::Impl {
     sim::Time booted{};
     std::uint64_t heartbeat_count = 0;
 
-    std::vector<Driver*> drivers() const;
+    /// The drivers of the devices fitted, in k_driven_kinds order (built once).
+    std::vector<Driver*> fitted;
     /// The driver of a peripheral type, or null when the kiosk has none.
     Driver* driver(std::string_view kind) const;
     /// "" if the peripheral type is usable; "<kind>:FAULT" / "<kind>:ABSENT" otherwise.

@@ -15,9 +15,6 @@ namespace kiosktwin::live {
 
 namespace {
 
-constexpr std::string_view k_kinds[] = {"idcard_reader", "qr_scanner",  "receipt_printer",
-                                        "a4_printer",    "face_camera", "document_camera"};
-
 sim::SimulationOptions sim_options(std::uint64_t seed) {
     sim::SimulationOptions o;
     o.seed = seed;
@@ -48,7 +45,7 @@ void LiveKiosk::build() {
     const sim::Time start = platform_now(m_sim.calendar());
     if (start > m_sim.now()) m_sim.run_until(start);
 
-    for (std::string_view kind : k_kinds) {
+    for (std::string_view kind : kiosk::k_driven_kinds) {
         const DeviceEndpoint* d = ep.device(kind);
         if (d == nullptr) continue;
         if (d->transport == "serial")
@@ -128,16 +125,8 @@ LiveKiosk::~LiveKiosk() {
 
 kiosk::KioskChannels LiveKiosk::channels() {
     kiosk::KioskChannels ch;
-    for (auto& [kind, s] : m_streams) {
-        if (kind == "idcard_reader") ch.idcard = s.get();
-        else if (kind == "qr_scanner") ch.qr = s.get();
-        else if (kind == "receipt_printer") ch.receipt = s.get();
-    }
-    for (auto& [kind, h] : m_https) {
-        if (kind == "a4_printer") ch.a4 = h.get();
-        else if (kind == "face_camera") ch.face = h.get();
-        else if (kind == "document_camera") ch.document = h.get();
-    }
+    for (auto& [kind, s] : m_streams) ch.attach(kind, *s);
+    for (auto& [kind, h] : m_https) ch.attach(kind, *h);
     ch.ui = &m_ui;
     return ch;
 }

@@ -2,6 +2,7 @@
 
 #include <kiosktwin/live/stream_channel.hpp>
 
+#include <kiosktwin/host/termios_speed.hpp>
 #include <kiosktwin/sim/conditions.hpp>
 #include <kiosktwin/sim/event.hpp>
 
@@ -25,22 +26,6 @@ using tcp = asio::ip::tcp;
 using kiosk::ChannelError;
 
 namespace {
-
-speed_t speed_of(int baud) {
-    switch (baud) {
-    case 1200: return B1200;
-    case 2400: return B2400;
-    case 4800: return B4800;
-    case 9600: return B9600;
-    case 19200: return B19200;
-    case 38400: return B38400;
-    case 57600: return B57600;
-    case 230400: return B230400;
-    case 460800: return B460800;
-    case 921600: return B921600;
-    default: return B115200;
-    }
-}
 
 ChannelError map_error(const boost::system::error_code& ec, bool serial) {
     if (ec == asio::error::eof) return ChannelError::closed;
@@ -119,8 +104,8 @@ struct LiveStreamChannel::Impl : std::enable_shared_from_this<LiveStreamChannel:
             t.c_cflag |= CLOCAL | CREAD;
             t.c_cc[VMIN] = 1;
             t.c_cc[VTIME] = 0;
-            ::cfsetispeed(&t, speed_of(baud));
-            ::cfsetospeed(&t, speed_of(baud));
+            ::cfsetispeed(&t, host::termios_speed(baud));
+            ::cfsetospeed(&t, host::termios_speed(baud));
             ::tcsetattr(fd, TCSANOW, &t);
             ::tcflush(fd, TCIOFLUSH);
         }
@@ -319,8 +304,8 @@ void LiveStreamChannel::set_baud(int baud) {
     termios t{};
     const int fd = m->tty.native_handle();
     if (::tcgetattr(fd, &t) != 0) return;
-    ::cfsetispeed(&t, speed_of(baud));
-    ::cfsetospeed(&t, speed_of(baud));
+    ::cfsetispeed(&t, host::termios_speed(baud));
+    ::cfsetospeed(&t, host::termios_speed(baud));
     ::tcsetattr(fd, TCSANOW, &t);
 }
 

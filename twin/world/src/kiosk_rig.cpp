@@ -11,9 +11,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view k_kinds[] = {"idcard_reader", "qr_scanner", "receipt_printer",
-                                        "a4_printer",    "face_camera", "document_camera"};
-
 /// The document camera's page kinds for a material's name.
 std::string_view document_kind(std::string_view material) {
     if (material.find("户口") != std::string_view::npos) return "household_register";
@@ -26,7 +23,7 @@ std::string_view document_kind(std::string_view material) {
 KioskRig::KioskRig(sim::Simulation& sim, VirtualGateway& gateway, KioskRigOptions options)
     : m_sim(sim), m_gateway(gateway), m_options(std::move(options)), m_host(sim), m_ui(sim) {
     const std::string& tid = m_options.config.terminal_id;
-    for (std::string_view kind : k_kinds) {
+    for (std::string_view kind : kiosk::k_driven_kinds) {
         const json cfg = m_options.devices.value(std::string(kind), json::object());
         if (cfg.is_boolean() && !cfg.get<bool>()) continue;
         const std::string id = std::string(tid).append("/").append(kind);
@@ -64,18 +61,8 @@ KioskRig::~KioskRig() {
 
 kiosk::KioskChannels KioskRig::channels() {
     kiosk::KioskChannels ch;
-    for (auto& s : m_streams) {
-        const std::string_view kind = s->device().kind();
-        if (kind == "idcard_reader") ch.idcard = s.get();
-        else if (kind == "qr_scanner") ch.qr = s.get();
-        else ch.receipt = s.get();
-    }
-    for (auto& h : m_https) {
-        const std::string_view kind = h->device().kind();
-        if (kind == "a4_printer") ch.a4 = h.get();
-        else if (kind == "face_camera") ch.face = h.get();
-        else ch.document = h.get();
-    }
+    for (auto& s : m_streams) ch.attach(s->device().kind(), *s);
+    for (auto& h : m_https) ch.attach(h->device().kind(), *h);
     ch.ui = &m_ui;
     return ch;
 }

@@ -1,6 +1,5 @@
 #include <kiosktwin/world/scripted_citizens.hpp>
 
-#include <cstdio>
 #include <stdexcept>
 
 namespace kiosktwin::world {
@@ -8,6 +7,15 @@ namespace kiosktwin::world {
 namespace {
 bool bernoulli(sim::Rng& rng, double p) { return rng.uniform01() < p; }
 }  // namespace
+
+const std::vector<services::Resident>& default_residents() {
+    static const std::vector<services::Resident> people = services::generate_population(1, 1000);
+    return people;
+}
+
+kiosk::CitizenIdentity identity_of(const services::Resident& r) {
+    return {r.name, r.id_number, r.gender, r.birth_date.yyyymmdd(), r.face_template, {}};
+}
 
 std::vector<services::Resident> servable(std::span<const services::Resident> people, protocol::CivilDate today) {
     std::vector<services::Resident> out;
@@ -26,9 +34,7 @@ ScriptedCitizens::Visit ScriptedCitizens::next(const kiosk::CatalogueSnapshot& c
     ++m_drawn;
     Visit v;
     const services::Resident& r = m_residents[m_rng.below(m_residents.size())];
-    char birth[16];
-    std::snprintf(birth, sizeof birth, "%04d%02d%02d", r.birth_date.year, r.birth_date.month, r.birth_date.day);
-    v.who = {r.name, r.id_number, r.gender, birth, r.face_template, {}};
+    v.who = identity_of(r);
     kiosk::CitizenScript& s = v.script;
     s.think = m_mix.think;
     if (catalogue.items.empty()) return v;

@@ -129,7 +129,7 @@ sim::Process<GatewayReply> VirtualGatewayTransport::send(const kiosk::GatewayReq
     if (!m_gateway.up()) co_return failed(ChannelError::refused);
 
     const bool ideal = m_link == nullptr ||
-                       (m_link->enabled() && m_link->toxics().empty() && m_link->next_schedule_change() == sim::end_of_time);
+                       (m_link->enabled() && !m_link->has_toxics() && m_link->next_schedule_change() == sim::end_of_time);
     if (ideal) {
         ++m_gateway.m_calls;
         server::Response r = server::handle_request(make(request), m_gateway.m_state, s.now());

@@ -129,6 +129,9 @@ public:
     const ToxicSpec* find_toxic(std::string_view name) const noexcept;
     /// Upstream toxics first, each stream in chain order (as Toxiproxy lists them).
     std::vector<const ToxicSpec*> toxics() const;
+    /// Whether any toxic is configured (scheduled ones included): a hot-path
+    /// test that lists nothing.
+    bool has_toxics() const noexcept { return !m_toxics.empty(); }
     /// The counters of toxic `name`, for its JSON's "stats": an http_fault's
     /// {"requests", "aborts_injected", "delays_injected", "response_rl_injected"}
     /// (Envoy's fault filter stats); null for a type without counters or no such toxic.

@@ -32,6 +32,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiosktwin::kiosk {
@@ -62,9 +63,18 @@ struct KioskConfig {
     GatewayOptions gateway;
 };
 
+/// The peripheral types this stack has drivers for (api::codes peripheral_type ids).
+inline constexpr std::string_view k_driven_kinds[] = {"idcard_reader", "qr_scanner",  "receipt_printer",
+                                                      "a4_printer",    "face_camera", "document_camera"};
+
 /// The kiosk's hardware as its software sees it: one channel per device;
 /// null = the kiosk has no such device (ABSENT).
 struct KioskChannels {
+    /// Cables a device of `kind` in its slot; false for a kind with no
+    /// stream (or HTTP) slot here.
+    bool attach(std::string_view kind, StreamChannel& channel) noexcept;
+    bool attach(std::string_view kind, HttpChannel& channel) noexcept;
+
     StreamChannel* idcard = nullptr;
     StreamChannel* qr = nullptr;
     StreamChannel* receipt = nullptr;

@@ -34,6 +34,14 @@ struct SessionMix {
     sim::Duration think = std::chrono::seconds(2);
 };
 
+/// The platform's default register: generate_population(1, 1000), what a
+/// gateway holds unless it is configured with another (built once).
+const std::vector<services::Resident>& default_residents();
+
+/// A resident as a citizen at a kiosk: what their card holds, their face
+/// (no e-ID code: ScriptedCitizens issues one when the script needs it).
+kiosk::CitizenIdentity identity_of(const services::Resident& r);
+
 /// Residents who can be served: no hold, card valid on `today`.
 std::vector<services::Resident> servable(std::span<const services::Resident> people, protocol::CivilDate today);
 

@@ -122,7 +122,7 @@ public:
     /// Prints one document (see the file comment). Updates status().
     sim::Process<PrintResult> print(A4Document document);
     /// Get-Printer-Attributes → status() and consumables.
-    sim::Process<Health> poll();
+    sim::Process<Health> poll() override;
 
     const A4PrinterOptions& options() const noexcept { return m_options; }
     /// Waits and retries may be changed between operations (accessible mode).

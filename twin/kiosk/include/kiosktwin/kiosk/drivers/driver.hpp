@@ -10,6 +10,7 @@
 #pragma once
 
 #include <kiosktwin/devices/device.hpp>
+#include <kiosktwin/sim/simulation.hpp>
 #include <kiosktwin/sim/time.hpp>
 
 #include <cstdint>
@@ -68,6 +69,10 @@ public:
     /// Whether business functions that need the device may be offered
     /// (OK or WARN).
     bool usable() const noexcept { return m_status.health == Health::ok || m_status.health == Health::warn; }
+
+    /// Asks the device for its status (SAM status, DLE EOT, Get-Printer-
+    /// Attributes, the local service's /status...) and updates status().
+    virtual sim::Process<Health> poll() = 0;
 
     /// Called whenever health or reasons change (the agent reports it).
     void on_change(std::function<void(const Driver&)> f) { m_listener = std::move(f); }

@@ -101,7 +101,7 @@ public:
                                            std::optional<protocol::CivilDate> today = std::nullopt);
     /// Asks the SAM for its status (11 FF; the SAM id 12 FF once) and updates
     /// status(); reopens a dropped line first. Returns the new health.
-    sim::Process<Health> poll();
+    sim::Process<Health> poll() override;
 
     /// The SAM's management id ("05.01-20260101-0012345678-1234567890"), "" until a poll read it.
     const std::string& sam_id() const noexcept { return m_sam_id; }

@@ -99,7 +99,7 @@ public:
     /// retried as above. Counts one operation.
     sim::Process<ServiceResult> call(std::string op, std::string body = {}, CallOptions how = {});
     /// GET <prefix>/status: updates status() and returns its health.
-    sim::Process<Health> poll();
+    sim::Process<Health> poll() override;
 
     LocalServiceOptions& options() noexcept { return m_options; }
     const LocalServiceOptions& options() const noexcept { return m_options; }

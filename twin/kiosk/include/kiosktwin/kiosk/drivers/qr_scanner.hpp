@@ -91,7 +91,7 @@ public:
     /// Asks the scanner over SSI whether it is there (stop-session, or in
     /// trigger mode the host-trigger setting again; either is answered with
     /// ACK) and updates status(); reopens a dropped line first.
-    sim::Process<Health> poll();
+    sim::Process<Health> poll() override;
     /// Drops reads that arrived and were not taken (a new screen starts clean).
     void discard_pending();
 

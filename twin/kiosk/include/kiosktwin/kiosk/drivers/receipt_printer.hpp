@@ -121,7 +121,7 @@ public:
     /// cover-open, cutter-error, paper-jam, unrecoverable-error, offline;
     /// ABSENT line-down / no-reply. Consumable "paper": 100, 10 once the
     /// near-end sensor trips, 0 at paper end (the sensors are all it has).
-    sim::Process<Health> poll();
+    sim::Process<Health> poll() override;
 
     /// The ESC/POS bytes print() sends for `document`, without the GS r 1 that follows them.
     Bytes render(const ReceiptDocument& document) const;
