@@ -1,5 +1,7 @@
 #include <kiosktwin/api/envelope.hpp>
 
+#include <kiosktwin/protocol/json_text.hpp>
+
 #include <utility>
 
 namespace kiosktwin::api {
@@ -102,7 +104,7 @@ Envelope parse(const json& body) {
 Envelope parse_text(std::string_view body) {
     json j;
     try {
-        j = json::parse(body);
+        j = protocol::parse_json(body);
     } catch (const json::parse_error& ex) {
         std::string m("not JSON: ");
         m.append(ex.what());

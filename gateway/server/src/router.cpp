@@ -4,6 +4,7 @@
 
 #include <kiosktwin/api/envelope.hpp>
 #include <kiosktwin/api/signing.hpp>
+#include <kiosktwin/protocol/json_text.hpp>
 #include <kiosktwin/services/identity.hpp>
 #include <kiosktwin/sim/random.hpp>
 
@@ -24,7 +25,7 @@ std::string_view Request::header(std::string_view name) const {
 namespace {
 
 std::string dump(const nlohmann::json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return protocol::dump_json(j, nlohmann::json::error_handler_t::replace);
 }
 
 std::string_view path_of(std::string_view target) {
@@ -196,8 +197,9 @@ Response run(Call& call, const Request& req, State& st, sim::Time now, Trace& tr
         if (!call.body.is_object()) return call.fail(api::ErrorCode::bad_field, "", "expected a JSON object");
     } else if (wants_body) {
         if (req.body.empty()) return call.fail(api::ErrorCode::malformed_json, "", "the request body is empty");
-        call.body = nlohmann::json::parse(req.body, nullptr, false);
-        if (call.body.is_discarded()) {
+        auto parsed = protocol::try_parse_json(req.body);
+        if (parsed) call.body = std::move(*parsed);
+        if (!parsed) {
             call.body = nullptr;
             return call.fail(api::ErrorCode::malformed_json, "", "not JSON, or not UTF-8");
         }

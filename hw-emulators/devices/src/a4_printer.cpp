@@ -1333,93 +1333,120 @@ std::vector<IppAttribute> A4Printer::printer_attributes(sim::Time now, const std
     std::vector<IppAttribute> out;
     constexpr std::string_view d = "printer-description";
     constexpr std::string_view t = "job-template";
-    auto add = [&](std::string_view group, const char* name, std::vector<IppValue> values) {
-        if (want(name, group)) out.emplace_back(name, std::move(values));
+    // Values are made only for the attributes asked for (a status poll asks for a few).
+    using Values = std::vector<IppValue>;
+    auto add = [&](std::string_view group, const char* name, auto&& values) {
+        if (want(name, group)) out.emplace_back(name, values());
     };
     const bool secure = starts_with(uri, "ipps:");
     const auto state = static_cast<std::int32_t>(printer_state(now));
     // job template (RFC 8011 §5.2)
-    add(t, "copies-default", {integer(1)});
-    add(t, "copies-supported", {IppValue::of_range(1, m_config.max_copies)});
-    add(t, "finishings-default", {enum_of(3)});
-    add(t, "finishings-supported", {enum_of(3)});
-    add(t, "job-sheets-default", {kw("none")});
-    add(t, "job-sheets-supported", {kw("none")});
-    add(t, "media-default", {kw(k_a4)});
-    add(t, "media-supported", {kw(k_a4)});
-    add(t, "media-ready", {kw(k_a4)});
+    add(t, "copies-default", [&]() -> Values { return {integer(1)}; });
+    add(t, "copies-supported", [&]() -> Values { return {IppValue::of_range(1, m_config.max_copies)}; });
+    add(t, "finishings-default", [&]() -> Values { return {enum_of(3)}; });
+    add(t, "finishings-supported", [&]() -> Values { return {enum_of(3)}; });
+    add(t, "job-sheets-default", [&]() -> Values { return {kw("none")}; });
+    add(t, "job-sheets-supported", [&]() -> Values { return {kw("none")}; });
+    add(t, "media-default", [&]() -> Values { return {kw(k_a4)}; });
+    add(t, "media-supported", [&]() -> Values { return {kw(k_a4)}; });
+    add(t, "media-ready", [&]() -> Values { return {kw(k_a4)}; });
     auto media_col = [] {
         std::vector<IppAttribute> size{IppAttribute("x-dimension", integer(21000)), IppAttribute("y-dimension", integer(29700))};
         return IppValue::of_collection({IppAttribute("media-size", IppValue::of_collection(std::move(size))),
                                         IppAttribute("media-source", kw("main")),
                                         IppAttribute("media-type", kw("stationery"))});
     };
-    add(t, "media-col-default", {media_col()});
-    add(t, "media-col-ready", {media_col()});
-    add(t, "media-col-supported", keywords({"media-size", "media-source", "media-type"}));
-    add(t, "media-source-supported", {kw("main")});
-    add(t, "media-type-supported", {kw("stationery")});
-    add(t, "media-size-supported",
-        {IppValue::of_collection({IppAttribute("x-dimension", integer(21000)), IppAttribute("y-dimension", integer(29700))})});
-    add(t, "output-bin-default", {kw("face-down")});
-    add(t, "output-bin-supported", {kw("face-down")});
-    add(t, "number-up-default", {integer(1)});
-    add(t, "number-up-supported", {integer(1)});
-    add(t, "orientation-requested-default", {enum_of(3)});
-    add(t, "orientation-requested-supported", {enum_of(3), enum_of(4)});
-    add(t, "print-quality-default", {enum_of(4)});
-    add(t, "print-quality-supported", {enum_of(3), enum_of(4), enum_of(5)});
-    add(t, "printer-resolution-default", {IppValue::of_resolution(600, 600, protocol::IppResolutionUnits::dots_per_inch)});
-    add(t, "printer-resolution-supported", {IppValue::of_resolution(600, 600, protocol::IppResolutionUnits::dots_per_inch)});
-    add(t, "sides-default", {kw("one-sided")});
-    add(t, "sides-supported", m_config.duplex ? keywords({"one-sided", "two-sided-long-edge", "two-sided-short-edge"})
-                                              : keywords({"one-sided"}));
+    add(t, "media-col-default", [&]() -> Values { return {media_col()}; });
+    add(t, "media-col-ready", [&]() -> Values { return {media_col()}; });
+    add(t, "media-col-supported", [&]() -> Values { return keywords({"media-size", "media-source", "media-type"}); });
+    add(t, "media-source-supported", [&]() -> Values { return {kw("main")}; });
+    add(t, "media-type-supported", [&]() -> Values { return {kw("stationery")}; });
+    add(t, "media-size-supported", [&]() -> Values {
+        return {IppValue::of_collection(
+            {IppAttribute("x-dimension", integer(21000)), IppAttribute("y-dimension", integer(29700))})};
+    });
+    add(t, "output-bin-default", [&]() -> Values { return {kw("face-down")}; });
+    add(t, "output-bin-supported", [&]() -> Values { return {kw("face-down")}; });
+    add(t, "number-up-default", [&]() -> Values { return {integer(1)}; });
+    add(t, "number-up-supported", [&]() -> Values { return {integer(1)}; });
+    add(t, "orientation-requested-default", [&]() -> Values { return {enum_of(3)}; });
+    add(t, "orientation-requested-supported", [&]() -> Values { return {enum_of(3), enum_of(4)}; });
+    add(t, "print-quality-default", [&]() -> Values { return {enum_of(4)}; });
+    add(t, "print-quality-supported", [&]() -> Values { return {enum_of(3), enum_of(4), enum_of(5)}; });
+    add(t, "printer-resolution-default", [&]() -> Values {
+        return {IppValue::of_resolution(600, 600, protocol::IppResolutionUnits::dots_per_inch)};
+    });
+    add(t, "printer-resolution-supported", [&]() -> Values {
+        return {IppValue::of_resolution(600, 600, protocol::IppResolutionUnits::dots_per_inch)};
+    });
+    add(t, "sides-default", [&]() -> Values { return {kw("one-sided")}; });
+    add(t, "sides-supported", [&]() -> Values {
+        return m_config.duplex ? keywords({"one-sided", "two-sided-long-edge", "two-sided-short-edge"}) : keywords({"one-sided"});
+    });
     // printer description (RFC 8011 §5.4)
-    add(d, "charset-configured", {IppValue::of_string(IppTag::charset, "utf-8")});
-    add(d, "charset-supported", {IppValue::of_string(IppTag::charset, "utf-8"), IppValue::of_string(IppTag::charset, "us-ascii")});
-    add(d, "color-supported", {IppValue::of_boolean(false)});
-    add(d, "compression-supported", {kw("none")});
-    add(d, "document-format-default", {IppValue::of_string(IppTag::mime_media_type, "application/octet-stream")});
-    {
-        std::vector<IppValue> f;
+    add(d, "charset-configured", [&]() -> Values { return {IppValue::of_string(IppTag::charset, "utf-8")}; });
+    add(d, "charset-supported", [&]() -> Values {
+        return {IppValue::of_string(IppTag::charset, "utf-8"), IppValue::of_string(IppTag::charset, "us-ascii")};
+    });
+    add(d, "color-supported", [&]() -> Values { return {IppValue::of_boolean(false)}; });
+    add(d, "compression-supported", [&]() -> Values { return {kw("none")}; });
+    add(d, "document-format-default", [&]() -> Values {
+        return {IppValue::of_string(IppTag::mime_media_type, "application/octet-stream")};
+    });
+    add(d, "document-format-supported", [&] {
+        Values f;
         for (const auto& s : formats_supported()) f.push_back(IppValue::of_string(IppTag::mime_media_type, s));
-        add(d, "document-format-supported", std::move(f));
-    }
-    add(d, "generated-natural-language-supported",
-        {IppValue::of_string(IppTag::natural_language, "en"), IppValue::of_string(IppTag::natural_language, "zh-cn")});
-    add(d, "ipp-versions-supported", keywords({"1.0", "1.1", "2.0"}));
-    add(d, "job-impressions-supported", {IppValue::of_range(1, k_max_pages)});
-    add(d, "job-k-octets-supported",
-        {IppValue::of_range(0, static_cast<std::int32_t>(std::min<std::uint64_t>(m_config.max_document_bytes / 1024 + 1,
-                                                                                 std::numeric_limits<std::int32_t>::max())))});
-    add(d, "marker-colors", {IppValue::of_name("#000000")});
-    add(d, "marker-high-levels", {integer(100)});
-    add(d, "marker-levels", {integer(static_cast<std::int64_t>(std::ceil(m_toner)))});
-    add(d, "marker-low-levels", {integer(static_cast<std::int64_t>(m_config.toner_low_pct))});
-    add(d, "marker-names", {IppValue::of_name("Black Toner")});
-    add(d, "marker-types", {kw("toner")});
-    add(d, "multiple-document-jobs-supported", {IppValue::of_boolean(true)});
-    add(d, "multiple-operation-time-out", {integer(std::max<std::int64_t>(1, static_cast<std::int64_t>(m_config.multiple_operation_timeout_s)))});
-    add(d, "natural-language-configured", {IppValue::of_string(IppTag::natural_language, m_config.natural_language)});
-    add(d, "operations-supported",
-        {enum_of(0x0002), enum_of(0x0004), enum_of(0x0005), enum_of(0x0006), enum_of(0x0008), enum_of(0x0009),
-         enum_of(0x000a), enum_of(0x000b), enum_of(0x0010), enum_of(0x0011)});
-    add(d, "pages-per-minute", {integer(static_cast<std::int64_t>(std::lround(m_config.pages_per_minute)))});
-    add(d, "pdl-override-supported", {kw("attempted")});
-    add(d, "printer-info", {IppValue::of_text(m_config.info)});
-    add(d, "printer-is-accepting-jobs", {IppValue::of_boolean(true)});
-    add(d, "printer-location", {IppValue::of_text(m_config.location)});
-    add(d, "printer-make-and-model", {IppValue::of_text(m_config.make_and_model)});
+        return f;
+    });
+    add(d, "generated-natural-language-supported", [&]() -> Values {
+        return {IppValue::of_string(IppTag::natural_language, "en"), IppValue::of_string(IppTag::natural_language, "zh-cn")};
+    });
+    add(d, "ipp-versions-supported", [&]() -> Values { return keywords({"1.0", "1.1", "2.0"}); });
+    add(d, "job-impressions-supported", [&]() -> Values { return {IppValue::of_range(1, k_max_pages)}; });
+    add(d, "job-k-octets-supported", [&]() -> Values {
+        const std::uint64_t k = std::min<std::uint64_t>(m_config.max_document_bytes / 1024 + 1,
+                                                        std::numeric_limits<std::int32_t>::max());
+        return {IppValue::of_range(0, static_cast<std::int32_t>(k))};
+    });
+    add(d, "marker-colors", [&]() -> Values { return {IppValue::of_name("#000000")}; });
+    add(d, "marker-high-levels", [&]() -> Values { return {integer(100)}; });
+    add(d, "marker-levels", [&]() -> Values { return {integer(static_cast<std::int64_t>(std::ceil(m_toner)))}; });
+    add(d, "marker-low-levels", [&]() -> Values {
+        return {integer(static_cast<std::int64_t>(m_config.toner_low_pct))};
+    });
+    add(d, "marker-names", [&]() -> Values { return {IppValue::of_name("Black Toner")}; });
+    add(d, "marker-types", [&]() -> Values { return {kw("toner")}; });
+    add(d, "multiple-document-jobs-supported", [&]() -> Values { return {IppValue::of_boolean(true)}; });
+    add(d, "multiple-operation-time-out", [&]() -> Values {
+        return {integer(std::max<std::int64_t>(1, static_cast<std::int64_t>(m_config.multiple_operation_timeout_s)))};
+    });
+    add(d, "natural-language-configured", [&]() -> Values {
+        return {IppValue::of_string(IppTag::natural_language, m_config.natural_language)};
+    });
+    add(d, "operations-supported", [&]() -> Values {
+        return {enum_of(0x0002), enum_of(0x0004), enum_of(0x0005), enum_of(0x0006), enum_of(0x0008),
+                enum_of(0x0009), enum_of(0x000a), enum_of(0x000b), enum_of(0x0010), enum_of(0x0011)};
+    });
+    add(d, "pages-per-minute", [&]() -> Values {
+        return {integer(static_cast<std::int64_t>(std::lround(m_config.pages_per_minute)))};
+    });
+    add(d, "pdl-override-supported", [&]() -> Values { return {kw("attempted")}; });
+    add(d, "printer-info", [&]() -> Values { return {IppValue::of_text(m_config.info)}; });
+    add(d, "printer-is-accepting-jobs", [&]() -> Values { return {IppValue::of_boolean(true)}; });
+    add(d, "printer-location", [&]() -> Values { return {IppValue::of_text(m_config.location)}; });
+    add(d, "printer-make-and-model", [&]() -> Values { return {IppValue::of_text(m_config.make_and_model)}; });
     if (const auto u = parse_uri(uri))
-        add(d, "printer-more-info", {IppValue::of_uri((secure ? "https://" : "http://") + u->authority + "/")});
-    add(d, "printer-name", {IppValue::of_name(m_config.printer_name)});
-    add(d, "printer-state", {enum_of(state)});
-    add(d, "printer-state-change-time", {integer(m_state_changed_up_time)});
-    add(d, "printer-state-message", {IppValue::of_text(state_message(now))});
-    add(d, "printer-state-reasons", keywords(printer_state_reasons(now)));
-    add(d, "printer-up-time", {integer(up_time(now))});
-    add(d, "printer-uri-supported", {IppValue::of_uri(uri)});
-    {
+        add(d, "printer-more-info", [&]() -> Values {
+            return {IppValue::of_uri((secure ? "https://" : "http://") + u->authority + "/")};
+        });
+    add(d, "printer-name", [&]() -> Values { return {IppValue::of_name(m_config.printer_name)}; });
+    add(d, "printer-state", [&]() -> Values { return {enum_of(state)}; });
+    add(d, "printer-state-change-time", [&]() -> Values { return {integer(m_state_changed_up_time)}; });
+    add(d, "printer-state-message", [&]() -> Values { return {IppValue::of_text(state_message(now))}; });
+    add(d, "printer-state-reasons", [&]() -> Values { return keywords(printer_state_reasons(now)); });
+    add(d, "printer-up-time", [&]() -> Values { return {integer(up_time(now))}; });
+    add(d, "printer-uri-supported", [&]() -> Values { return {IppValue::of_uri(uri)}; });
+    add(d, "printer-uuid", [&]() -> Values {
         // A stable urn:uuid from the device id (RFC 4122 layout, version 4 bits set).
         const std::uint64_t a = sim::fnv1a64(id());
         const std::uint64_t b = sim::fnv1a64(id() + "/ipp");
@@ -1427,12 +1454,12 @@ std::vector<IppAttribute> A4Printer::printer_attributes(sim::Time now, const std
         std::snprintf(buf, sizeof buf, "urn:uuid:%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(a >> 32),
                       static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
                       static_cast<unsigned>((b >> 48) & 0xfff), static_cast<unsigned long long>(b & 0xffffffffffffull));
-        add(d, "printer-uuid", {IppValue::of_uri(buf)});
-    }
-    add(d, "queued-job-count", {integer(active_job_count())});
-    add(d, "uri-authentication-supported", {kw("requesting-user-name")});
-    add(d, "uri-security-supported", {kw(secure ? "tls" : "none")});
-    add(d, "which-jobs-supported", keywords({"completed", "not-completed"}));
+        return {IppValue::of_uri(buf)};
+    });
+    add(d, "queued-job-count", [&]() -> Values { return {integer(active_job_count())}; });
+    add(d, "uri-authentication-supported", [&]() -> Values { return {kw("requesting-user-name")}; });
+    add(d, "uri-security-supported", [&]() -> Values { return {kw(secure ? "tls" : "none")}; });
+    add(d, "which-jobs-supported", [&]() -> Values { return keywords({"completed", "not-completed"}); });
     return out;
 }
 
@@ -1444,19 +1471,22 @@ std::vector<IppAttribute> A4Printer::job_attributes(sim::Time now, const A4Print
     constexpr std::string_view t = "job-template";
     // Values are built only for attributes the client asked for: a client
     // polling job-state must not pay for every other attribute.
+    using Values = std::vector<IppValue>;
     auto add = [&](std::string_view group, const char* name, auto&& make) {
         if (want(name, group)) out.emplace_back(name, make());
     };
     auto time_or_none = [&](const std::optional<sim::Time>& at) {
         return at ? integer(up_time(*at)) : IppValue::out_of_band(IppTag::no_value);
     };
-    add(d, "job-id", [&]() -> std::vector<IppValue> { return {integer(job.id)}; });
-    add(d, "job-uri", [&]() -> std::vector<IppValue> { return {IppValue::of_uri(job_uri(uri, job.id))}; });
-    add(d, "job-printer-uri", [&]() -> std::vector<IppValue> { return {IppValue::of_uri(uri)}; });
-    add(d, "job-name", [&]() -> std::vector<IppValue> { return {IppValue::of_name(job.name)}; });
-    add(d, "job-originating-user-name", [&]() -> std::vector<IppValue> { return {IppValue::of_name(job.user)}; });
-    add(d, "job-state", [&]() -> std::vector<IppValue> { return {enum_of(static_cast<std::int32_t>(job.state))}; });
-    add(d, "job-state-reasons", [&]() -> std::vector<IppValue> { return keywords(job.reasons.empty() ? std::vector<std::string>{"none"} : job.reasons); });
+    add(d, "job-id", [&]() -> Values { return {integer(job.id)}; });
+    add(d, "job-uri", [&]() -> Values { return {IppValue::of_uri(job_uri(uri, job.id))}; });
+    add(d, "job-printer-uri", [&]() -> Values { return {IppValue::of_uri(uri)}; });
+    add(d, "job-name", [&]() -> Values { return {IppValue::of_name(job.name)}; });
+    add(d, "job-originating-user-name", [&]() -> Values { return {IppValue::of_name(job.user)}; });
+    add(d, "job-state", [&]() -> Values { return {enum_of(static_cast<std::int32_t>(job.state))}; });
+    add(d, "job-state-reasons", [&]() -> Values {
+        return keywords(job.reasons.empty() ? std::vector<std::string>{"none"} : job.reasons);
+    });
     if (want("job-state-message", d)) {
         std::string msg;
         switch (job.state) {
@@ -1471,27 +1501,35 @@ std::vector<IppAttribute> A4Printer::job_attributes(sim::Time now, const A4Print
         case IppJobState::aborted: msg = "Aborted"; break;
         case IppJobState::completed: msg = "Completed"; break;
         }
-        add(d, "job-state-message", [&]() -> std::vector<IppValue> { return {IppValue::of_text(msg)}; });
+        add(d, "job-state-message", [&]() -> Values { return {IppValue::of_text(msg)}; });
     }
-    add(d, "number-of-documents", [&]() -> std::vector<IppValue> { return {integer(job.documents)}; });
-    add(d, "number-of-intervening-jobs", [&]() -> std::vector<IppValue> { return {integer(intervening_jobs(job))}; });
-    add(d, "time-at-creation", [&]() -> std::vector<IppValue> { return {integer(up_time(job.created))}; });
-    add(d, "time-at-processing", [&]() -> std::vector<IppValue> { return {time_or_none(job.processing)}; });
-    add(d, "time-at-completed", [&]() -> std::vector<IppValue> { return {time_or_none(job.completed)}; });
-    add(d, "job-printer-up-time", [&]() -> std::vector<IppValue> { return {integer(up_time(now))}; });
-    add(d, "job-k-octets", [&]() -> std::vector<IppValue> { return {integer(static_cast<std::int64_t>((job.document_bytes + 1023) / 1024))}; });
-    add(d, "job-k-octets-processed", [&]() -> std::vector<IppValue> { return {integer(job.sheets_done >= job.sheets ? static_cast<std::int64_t>((job.document_bytes + 1023) / 1024) : 0)}; });
-    add(d, "job-impressions", [&]() -> std::vector<IppValue> { return {integer(job.impressions)}; });
-    add(d, "job-media-sheets", [&]() -> std::vector<IppValue> { return {integer(job.sheets)}; });
-    add(d, "job-impressions-completed", [&]() -> std::vector<IppValue> { return {integer(job.impressions_done)}; });
-    add(d, "job-media-sheets-completed", [&]() -> std::vector<IppValue> { return {integer(job.sheets_done)}; });
+    add(d, "number-of-documents", [&]() -> Values { return {integer(job.documents)}; });
+    add(d, "number-of-intervening-jobs", [&]() -> Values { return {integer(intervening_jobs(job))}; });
+    add(d, "time-at-creation", [&]() -> Values { return {integer(up_time(job.created))}; });
+    add(d, "time-at-processing", [&]() -> Values { return {time_or_none(job.processing)}; });
+    add(d, "time-at-completed", [&]() -> Values { return {time_or_none(job.completed)}; });
+    add(d, "job-printer-up-time", [&]() -> Values { return {integer(up_time(now))}; });
+    add(d, "job-k-octets", [&]() -> Values {
+        return {integer(static_cast<std::int64_t>((job.document_bytes + 1023) / 1024))};
+    });
+    add(d, "job-k-octets-processed", [&]() -> Values {
+        return {integer(job.sheets_done >= job.sheets ? static_cast<std::int64_t>((job.document_bytes + 1023) / 1024) : 0)};
+    });
+    add(d, "job-impressions", [&]() -> Values { return {integer(job.impressions)}; });
+    add(d, "job-media-sheets", [&]() -> Values { return {integer(job.sheets)}; });
+    add(d, "job-impressions-completed", [&]() -> Values { return {integer(job.impressions_done)}; });
+    add(d, "job-media-sheets-completed", [&]() -> Values { return {integer(job.sheets_done)}; });
     if (job.documents > 0) {
-        add(d, "document-format-supplied", [&]() -> std::vector<IppValue> { return {IppValue::of_string(IppTag::mime_media_type, job.format)}; });
-        if (!job.document_name.empty()) add(d, "document-name-supplied", [&]() -> std::vector<IppValue> { return {IppValue::of_name(job.document_name)}; });
+        add(d, "document-format-supplied", [&]() -> Values {
+            return {IppValue::of_string(IppTag::mime_media_type, job.format)};
+        });
+        if (!job.document_name.empty()) add(d, "document-name-supplied", [&]() -> Values {
+            return {IppValue::of_name(job.document_name)};
+        });
     }
-    add(t, "copies", [&]() -> std::vector<IppValue> { return {integer(job.copies)}; });
-    add(t, "sides", [&]() -> std::vector<IppValue> { return {kw(job.sides)}; });
-    add(t, "media", [&]() -> std::vector<IppValue> { return {kw(job.media)}; });
+    add(t, "copies", [&]() -> Values { return {integer(job.copies)}; });
+    add(t, "sides", [&]() -> Values { return {kw(job.sides)}; });
+    add(t, "media", [&]() -> Values { return {kw(job.media)}; });
     for (const auto& a : job.attributes)
         if (want(a.name, t)) out.push_back(a);
     return out;

@@ -1,6 +1,7 @@
 #include <kiosktwin/devices/device.hpp>
 
 #include <kiosktwin/protocol/citizen_id.hpp>
+#include <kiosktwin/protocol/json_text.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -213,7 +214,7 @@ HttpResponse HttpResponse::json(int status, const nlohmann::json& body, sim::Dur
     HttpResponse r;
     r.status = status;
     r.content_type = "application/json";
-    r.body = body.dump();
+    r.body = protocol::dump_json(body);
     r.delay = delay;
     return r;
 }

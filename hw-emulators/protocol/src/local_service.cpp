@@ -1,6 +1,7 @@
 #include <kiosktwin/protocol/local_service.hpp>
 
 #include <kiosktwin/protocol/base64.hpp>
+#include <kiosktwin/protocol/json_text.hpp>
 #include <kiosktwin/protocol/sam.hpp>
 
 #include <algorithm>
@@ -15,7 +16,7 @@ namespace {
 constexpr std::size_t k_max_target = 4096;
 
 // JSON text as sent: UTF-8 kept, anything ill-formed in strings replaced by U+FFFD.
-std::string to_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string to_text(const json& j) { return dump_json(j, json::error_handler_t::replace); }
 
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -51,7 +52,22 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
 
 // Parses a POST body into `out` with nlohmann's strict parser (RFC 8259,
 // UTF-8 only), nesting at most k_max_json_depth deep; nullopt, or why not.
+// The levels of arrays and objects in `j` (a scalar has none).
+std::size_t nesting(const json& j) {
+    if (!j.is_structured()) return 0;
+    std::size_t deepest = 0;
+    for (const json& v : j) deepest = std::max(deepest, nesting(v));
+    return deepest + 1;
+}
+
 std::optional<std::string> parse_body(std::string_view body, json& out) {
+    // Well-formed bodies are read by the fast path (the same value); only
+    // their depth is left to check. Everything else goes the long way round.
+    if (auto fast = parse_json_fast(body)) {
+        if (nesting(*fast) > k_max_json_depth) return "nested more than " + std::to_string(k_max_json_depth) + " levels deep";
+        out = std::move(*fast);
+        return std::nullopt;
+    }
     struct TooDeep {};
     try {
         out = json::parse(body, [](int depth, json::parse_event_t event, json&) {

@@ -1,5 +1,7 @@
 #include <kiosktwin/kiosk/drivers/local_service.hpp>
 
+#include <kiosktwin/protocol/json_text.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -62,7 +64,7 @@ ServiceResult LocalServiceDriver::decode(HttpResult&& h) const {
         return r;
     }
     r.http_status = h.response.status;
-    json j = json::parse(h.response.body, nullptr, false);
+    json j = protocol::try_parse_json(h.response.body).value_or(json());
     const bool ok_status = r.http_status >= 200 && r.http_status < 300;
     if (j.is_object()) {
         const auto code = j.find("code");
