@@ -285,11 +285,12 @@ Outcome Applications::upload_material(std::string_view case_no, const json& mate
         c.fail(has_content ? ErrorCode::bad_field : ErrorCode::missing_field, "/content",
                "exactly one of content (Base64) and licence_ref");
     c.optional_string("/licence_ref", 1, 64);
+    std::optional<std::size_t> content_bytes;  // decoded size, counted once
     if (has_content && c.ok()) {
         if (!material["content"].is_string()) {
             c.fail(ErrorCode::bad_field, "/content", "expected a Base64 string");
         } else {
-            const auto n = protocol::base64_decoded_size(material["content"].get<std::string>());
+            const auto n = content_bytes = protocol::base64_decoded_size(material["content"].get_ref<const std::string&>());
             if (!n || *n == 0)
                 c.fail(ErrorCode::bad_field, "/content", "not Base64, or empty");
             else if (*n > m_config.max_material_bytes)
@@ -304,8 +305,8 @@ Outcome Applications::upload_material(std::string_view case_no, const json& mate
     m.at = now;
     if (has_content) {
         m.kind = MaterialKind::upload;
-        m.content = material["content"].get<std::string>();
-        m.bytes = *protocol::base64_decoded_size(m.content);
+        m.content = material["content"].get_ref<const std::string&>();
+        m.bytes = *content_bytes;
     } else {
         m.kind = MaterialKind::e_licence;
         m.licence_ref = material["licence_ref"].get<std::string>();
