@@ -31,43 +31,48 @@ ScriptedCitizens::ScriptedCitizens(std::uint64_t seed, std::vector<services::Res
 
 ScriptedCitizens::Visit ScriptedCitizens::next(const kiosk::CatalogueSnapshot& catalogue,
                                                const services::IdentityService& identity, sim::Time now) {
+    return draw(m_rng, catalogue, identity, now);
+}
+
+ScriptedCitizens::Visit ScriptedCitizens::draw(sim::Rng& rng, const kiosk::CatalogueSnapshot& catalogue,
+                                               const services::IdentityService& identity, sim::Time now) {
     ++m_drawn;
     Visit v;
-    const services::Resident& r = m_residents[m_rng.below(m_residents.size())];
+    const services::Resident& r = m_residents[rng.below(m_residents.size())];
     v.who = identity_of(r);
     kiosk::CitizenScript& s = v.script;
     s.think = m_mix.think;
     if (catalogue.items.empty()) return v;
-    const kiosk::KioskItem& item = catalogue.items[m_rng.below(catalogue.items.size())];
+    const kiosk::KioskItem& item = catalogue.items[rng.below(catalogue.items.size())];
     s.zone = item.zone;
     s.item_code = item.code;
-    s.service = bernoulli(m_rng, m_mix.query) ? "query" : "handle";
-    const double u = m_rng.uniform01();
+    s.service = bernoulli(rng, m_mix.query) ? "query" : "handle";
+    const double u = rng.uniform01();
     s.login = item.auth == "in_person" ? "id_card"
               : u < m_mix.eid_qr                  ? "eid_qr"
               : u < m_mix.eid_qr + m_mix.manual   ? "manual"
                                                   : "id_card";
     if (s.login == "eid_qr") v.who.eid_payload = identity.issue_eid_qr(r.id_number, now + std::chrono::hours(24));
-    if (!item.cross_modes.empty() && bernoulli(m_rng, m_mix.cross))
-        s.cross_mode = item.cross_modes[m_rng.below(item.cross_modes.size())];
+    if (!item.cross_modes.empty() && bernoulli(rng, m_mix.cross))
+        s.cross_mode = item.cross_modes[rng.below(item.cross_modes.size())];
     for (const auto& q : item.situations)
-        if (bernoulli(m_rng, m_mix.yes)) s.yes.insert(q.id);
+        if (bernoulli(rng, m_mix.yes)) s.yes.insert(q.id);
     s.rating = 0;
-    if (bernoulli(m_rng, m_mix.rate)) {
-        if (bernoulli(m_rng, m_mix.bad_rating)) {
-            s.rating = bernoulli(m_rng, 0.5) ? 1 : 2;
+    if (bernoulli(rng, m_mix.rate)) {
+        if (bernoulli(rng, m_mix.bad_rating)) {
+            s.rating = bernoulli(rng, 0.5) ? 1 : 2;
             s.reasons = "attitude";
         } else {
-            s.rating = bernoulli(m_rng, 0.7) ? 5 : 4;
+            s.rating = bernoulli(rng, 0.7) ? 5 : 4;
         }
     }
-    s.pays = bernoulli(m_rng, m_mix.pay);
-    s.accessible = bernoulli(m_rng, m_mix.accessible);
-    if (bernoulli(m_rng, m_mix.walk_away)) {
+    s.pays = bernoulli(rng, m_mix.pay);
+    s.accessible = bernoulli(rng, m_mix.accessible);
+    if (bernoulli(rng, m_mix.walk_away)) {
         static constexpr kiosk::Prompt k_points[] = {kiosk::Prompt::choose_login, kiosk::Prompt::choose_item,
                                                      kiosk::Prompt::fill_form, kiosk::Prompt::confirm_submit,
                                                      kiosk::Prompt::rate_service};
-        s.walk_away_at = k_points[m_rng.below(std::size(k_points))];
+        s.walk_away_at = k_points[rng.below(std::size(k_points))];
     }
     return v;
 }

@@ -56,6 +56,10 @@ public:
     /// The next citizen, for a kiosk whose catalogue is `catalogue`.
     /// `identity` issues their e-ID code, valid for a day from `now`.
     Visit next(const kiosk::CatalogueSnapshot& catalogue, const services::IdentityService& identity, sim::Time now);
+    /// A citizen drawn from `rng` (the caller's stream: one per citizen keeps
+    /// each citizen's draws apart from everyone else's); counts as drawn.
+    Visit draw(sim::Rng& rng, const kiosk::CatalogueSnapshot& catalogue, const services::IdentityService& identity,
+               sim::Time now);
 
     std::uint64_t drawn() const noexcept { return m_drawn; }
 
