@@ -175,6 +175,45 @@ TEST_CASE("site: balking and reneging on a crowded site [R-10.1-1]", "[site]") {
     }
 }
 
+TEST_CASE("site: the staff's consumables round refills receipt rolls before they run out [R-10.2-1] [R-7.2-2]",
+          "[site]") {
+    WorldSpec spec;
+    spec.seed = 13;
+    spec.horizon = std::chrono::hours(6);
+    SiteSpec s = site_of(1, 20.0);
+    s.kiosks[0].devices = {{"receipt_printer", {{"roll_mm", 2500.0}}}};  // a short roll: a few dozen receipts
+    s.mix.query = 0;
+    s.mix.walk_away = 0;
+    spec.sites.push_back(s);
+    auto e_receipts = [](const WorldSpec& w, std::vector<RefillRecord>* refills) {
+        World world(w, 0);
+        int n = 0;
+        world.citizen_left.connect([&](const CitizenRecord& r) { n += r.outcome && r.outcome->e_receipt; });
+        world.refilled.connect([&](const RefillRecord& r) {
+            if (refills) refills->push_back(r);
+        });
+        world.run();
+        return n;
+    };
+    const int unattended = e_receipts(spec, nullptr);
+    CHECK(unattended > 0);  // the roll ran out: receipts became electronic (R-7.2-2)
+
+    WorldSpec staffed = spec;
+    staffed.sites[0].staff.refill_round = std::chrono::minutes(30);
+    staffed.sites[0].staff.refill_below = 0.5;
+    std::vector<RefillRecord> refills;
+    const int attended = e_receipts(staffed, &refills);
+    INFO("e-receipts: " << unattended << " unattended, " << attended << " with the round; " << refills.size() << " refills");
+    CHECK(attended < unattended);
+    REQUIRE_FALSE(refills.empty());
+    for (const RefillRecord& r : refills) {
+        CHECK(r.kiosk == "S01-K01");
+        CHECK(r.consumable == "receipt_paper");
+        CHECK(r.level_before < 0.5);
+        CHECK(r.at.time_since_epoch() % std::chrono::minutes(30) == sim::Duration::zero());
+    }
+}
+
 TEST_CASE("site: a spec that cannot run is refused with every reason", "[site]") {
     WorldSpec spec;
     CHECK_FALSE(check(spec).empty());

@@ -271,24 +271,28 @@ bool valid_key_id(std::string_view key_id) noexcept {
            std::all_of(key_id.begin(), key_id.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
 }
 
-bool valid_timestamp_shape(std::string_view t) noexcept {
+std::string_view timestamp_offset(std::string_view t) noexcept {
     // YYYY-MM-DDThh:mm:ss
     static constexpr std::string_view pattern = "dddd-dd-ddTdd:dd:dd";
-    if (t.size() < pattern.size()) return false;
+    if (t.size() < pattern.size()) return {};
     for (std::size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] == 'd' ? !is_digit(t[i]) : t[i] != pattern[i]) return false;
+        if (pattern[i] == 'd' ? !is_digit(t[i]) : t[i] != pattern[i]) return {};
     }
     std::size_t i = pattern.size();
     if (i < t.size() && t[i] == '.') {
         const std::size_t first = ++i;
         while (i < t.size() && is_digit(t[i])) ++i;
-        if (i == first || i - first > 6) return false;
+        if (i == first || i - first > 6) return {};
     }
     const std::string_view offset = t.substr(i);
-    if (offset == "Z") return true;
-    return offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') && is_digit(offset[1]) &&
-           is_digit(offset[2]) && offset[3] == ':' && is_digit(offset[4]) && is_digit(offset[5]);
+    if (offset == "Z") return offset;
+    if (offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') && is_digit(offset[1]) && is_digit(offset[2]) &&
+        offset[3] == ':' && is_digit(offset[4]) && is_digit(offset[5]))
+        return offset;
+    return {};
 }
+
+bool valid_timestamp_shape(std::string_view t) noexcept { return !timestamp_offset(t).empty(); }
 
 // ---- Client side ------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 #include <kiosktwin/api/validate.hpp>
 
+#include <kiosktwin/api/signing.hpp>
+
 #include <kiosktwin/protocol/base64.hpp>
 
 #include <algorithm>
@@ -50,30 +52,6 @@ std::optional<std::size_t> utf8_length(std::string_view s) noexcept {
 }
 
 namespace {
-
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-// The shape YYYY-MM-DDThh:mm:ss[.f{1,6}](Z|±hh:mm); ranges are the calendar's business.
-// Returns the offset's text ("+08:00", "Z") or empty if the shape is wrong.
-std::string_view timestamp_offset(std::string_view s) noexcept {
-    constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd";
-    if (s.size() < shape.size()) return {};
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i]) return {};
-    }
-    std::size_t i = shape.size();
-    if (i < s.size() && s[i] == '.') {
-        const std::size_t start = ++i;
-        while (i < s.size() && is_digit(s[i])) ++i;
-        if (i == start || i - start > 6) return {};
-    }
-    const std::string_view off = s.substr(i);
-    if (off == "Z") return off;
-    if (off.size() == 6 && (off[0] == '+' || off[0] == '-') && is_digit(off[1]) && is_digit(off[2]) &&
-        off[3] == ':' && is_digit(off[4]) && is_digit(off[5]))
-        return off;
-    return {};
-}
 
 // A value for a reason text: quoted when it is short UTF-8, else nothing
 // (a reason must stay valid UTF-8 and must not echo large or personal data).
@@ -169,7 +147,7 @@ Checker::Found Checker::find(std::string_view path, Presence p) {
         } else if (cur->is_array()) {
             std::size_t idx = 0;
             bool ok = !token.empty() && token.size() < 10 && (token == "0" || token[0] != '0');
-            for (char ch : token) ok = ok && is_digit(ch);
+            for (char ch : token) ok = ok && ch >= '0' && ch <= '9';
             if (!ok) {  // a member name (or "-") where an index would go
                 fail(ErrorCode::bad_field, path.substr(0, pos), expected("an object", *cur));
                 return {Lookup::bad_parent};

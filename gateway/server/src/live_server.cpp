@@ -45,14 +45,12 @@ constexpr auto k_linger = std::chrono::seconds(2);       // reading what a refus
 constexpr std::size_t k_linger_bytes = 64u << 20;        // ...at most this much
 constexpr const char* k_server_name = "kiosktwin-gateway";
 
-std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
 /// An error envelope answered by the server itself (not the router): refused
 /// on the wire, or the journal is unusable.
 Response wire_error(api::ErrorCode code, int status, std::string_view reason) {
     Response r;
     r.status = status;
-    r.body = dump(api::envelope::error(code, "", reason));
+    r.body = wire_text(api::envelope::error(code, "", reason));
     return r;
 }
 
@@ -424,7 +422,7 @@ Gateway::Gateway(Config config, LiveOptions opts)
     const nlohmann::json fp = fingerprint(state.config());
     const std::string seed = std::to_string(state.config().seed);
     const std::string epoch = fp["calendar_epoch"].get<std::string>();
-    const std::string text = dump(fp);
+    const std::string text = wire_text(fp);
     const auto refuse = [&](const std::string& what, const std::string& was, const std::string& is) {
         return std::runtime_error(options.db_path + ": the database was made with " + what + " " + was +
                                   ", this gateway runs with " + is +

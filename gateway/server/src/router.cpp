@@ -22,11 +22,11 @@ std::string_view Request::header(std::string_view name) const {
     return it == headers.end() ? std::string_view{} : std::string_view(it->second);
 }
 
-namespace {
-
-std::string dump(const nlohmann::json& j) {
+std::string wire_text(const nlohmann::json& j) {
     return protocol::dump_json(j, nlohmann::json::error_handler_t::replace);
 }
+
+namespace {
 
 std::string_view path_of(std::string_view target) {
     const auto cut = target.find_first_of("?#");
@@ -292,7 +292,7 @@ Response Call::ok(nlohmann::json data, int status) const {
 
 Response Call::ok_text(nlohmann::json data) const {
     Response r;
-    r.body = dump(api::envelope::success(std::move(data)));
+    r.body = wire_text(api::envelope::success(std::move(data)));
     return r;
 }
 
@@ -356,7 +356,7 @@ Response handle_request(const Request& request, State& state, sim::Time now) {
     res.mutated = trace.nonce_recorded || state.audit.size() != audit_before;
     // The wire wants text; an in-process caller takes the JSON as it is.
     if (!request.in_process() && res.body.empty() && !res.envelope.is_null()) {
-        res.body = dump(res.envelope);
+        res.body = wire_text(res.envelope);
         res.envelope = nullptr;
     }
     return res;

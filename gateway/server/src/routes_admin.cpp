@@ -755,7 +755,7 @@ constexpr std::string_view k_announce_schema = R"json({
   }
 })json";
 
-constexpr std::string_view k_withdraw_schema = R"json({
+constexpr std::string_view k_withdraw_item_schema = R"json({
   "type": "object",
   "properties": {
     "trigger": {"type": "string", "enum": ["legal_basis_changed", "backend_retired", "low_volume", "poor_rating", "security_incident", "department_request"]},
@@ -767,7 +767,7 @@ constexpr std::string_view k_window_query =
     "from:string:window start, GB/T 7408 (default: each terminal's registration);"
     "to:string:window end, GB/T 7408 (default: now)";
 
-const Route k_routes[] = {
+const Route k_admin_routes[] = {
     // 办件: the departments' side.
     {.id = "admin.applications.get", .method = "GET", .pattern = "/admin/v1/applications/{case_no}",
      .access = Access::admin, .handler = application_get,
@@ -901,7 +901,7 @@ const Route k_routes[] = {
     {.id = "admin.items.withdraw", .method = "POST", .pattern = "/admin/v1/items/{code}/withdraw",
      .access = Access::admin, .mutating = true, .handler = item_withdraw,
      .summary = "事项下线 / withdraw an item: on or after the announced date, no 办件 in flight (R-6.4-1)",
-     .tag = "admin", .request_schema = k_withdraw_schema,
+     .tag = "admin", .request_schema = k_withdraw_item_schema,
      .errors = {E::bad_field, E::unknown_code, E::not_found, E::conflict_state, E::service_unavailable}},
     // The audit log.
     {.id = "admin.audit", .method = "GET", .pattern = "/admin/v1/audit", .access = Access::admin,
@@ -914,6 +914,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> admin_routes() { return k_routes; }
+std::span<const Route> admin_routes() { return k_admin_routes; }
 
 }  // namespace kiosktwin::server::detail

@@ -274,7 +274,7 @@ constexpr std::string_view k_withdraw_schema = R"json({
 
 constexpr std::string_view k_key_spec = "idempotency-key:1-64 characters, unique per terminal";
 
-const Route k_routes[] = {
+const Route k_application_routes[] = {
     {.id = "applications.create", .method = "POST", .pattern = "/api/v1/applications", .access = Access::terminal,
      .mutating = true, .handler = create,
      .summary = "创建办件 / create a 办件 (idempotent: a retry answers the first result, 200 with replayed)",
@@ -316,6 +316,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> application_routes() { return k_routes; }
+std::span<const Route> application_routes() { return k_application_routes; }
 
 }  // namespace kiosktwin::server::detail

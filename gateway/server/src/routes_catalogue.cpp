@@ -53,7 +53,7 @@ Response changes(Call& c) {
     return c.ok(cat::to_json(c.state.catalogue.delta(*since), c.state.calendar()));
 }
 
-const Route k_routes[] = {
+const Route k_catalogue_routes[] = {
     {.id = "catalogue.page", .method = "GET", .pattern = "/api/v1/items", .access = Access::open,
      .handler = page, .summary = "事项清单分页 / a page of the item list (kiosk view: offered items)",
      .tag = "catalogue",
@@ -72,6 +72,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> catalogue_routes() { return k_routes; }
+std::span<const Route> catalogue_routes() { return k_catalogue_routes; }
 
 }  // namespace kiosktwin::server::detail

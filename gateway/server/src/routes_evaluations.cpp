@@ -133,7 +133,7 @@ constexpr std::string_view k_submit_schema = R"json({
   }
 })json";
 
-const Route k_routes[] = {
+const Route k_evaluation_routes[] = {
     {.id = "evaluations.submit", .method = "POST", .pattern = "/api/v1/evaluations", .access = Access::terminal,
      .mutating = true, .handler = submit,
      .summary = "提交好差评 / evaluate a 办件 of this terminal (一次一评; 差评 need reasons)", .tag = "evaluations",
@@ -147,6 +147,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> evaluation_routes() { return k_routes; }
+std::span<const Route> evaluation_routes() { return k_evaluation_routes; }
 
 }  // namespace kiosktwin::server::detail

@@ -112,7 +112,7 @@ constexpr std::string_view k_eid_schema = R"json({
   }
 })json";
 
-const Route k_routes[] = {
+const Route k_identity_routes[] = {
     {.id = "identity.id_check", .method = "POST", .pattern = "/api/v1/identity/id-check", .access = Access::terminal,
      .mutating = true, .handler = id_check,
      .summary = "身份证核验 / ID check against the population register", .tag = "identity",
@@ -132,6 +132,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> identity_routes() { return k_routes; }
+std::span<const Route> identity_routes() { return k_identity_routes; }
 
 }  // namespace kiosktwin::server::detail

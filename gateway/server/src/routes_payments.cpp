@@ -140,7 +140,7 @@ constexpr std::string_view k_payment_schema = R"json({
   }
 })json";
 
-const Route k_routes[] = {
+const Route k_payment_routes[] = {
     {.id = "payments.create", .method = "POST", .pattern = "/api/v1/payments", .access = Access::terminal,
      .mutating = true, .handler = create_payment,
      .summary = "创建支付单 / create a payment for one of this terminal's 办件 (idempotent)", .tag = "payments",
@@ -163,6 +163,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> payment_routes() { return k_routes; }
+std::span<const Route> payment_routes() { return k_payment_routes; }
 
 }  // namespace kiosktwin::server::detail

@@ -27,7 +27,7 @@ Response openapi(Call& c) {
 
 Response errors(Call& c) { return c.ok(api::error_table_json()); }
 
-const Route k_routes[] = {
+const Route k_system_routes[] = {
     {.id = "system.health", .method = "GET", .pattern = "/api/v1/health", .access = Access::open,
      .handler = health, .summary = "服务状态 / health: time, catalogue version, counts", .tag = "system"},
     {.id = "system.openapi", .method = "GET", .pattern = "/api/v1/openapi.json", .access = Access::open,
@@ -38,6 +38,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> system_routes() { return k_routes; }
+std::span<const Route> system_routes() { return k_system_routes; }
 
 }  // namespace kiosktwin::server::detail

@@ -158,7 +158,7 @@ constexpr std::string_view k_log_schema = R"json({
   }
 })json";
 
-const Route k_routes[] = {
+const Route k_terminal_routes[] = {
     {.id = "terminals.register", .method = "POST", .pattern = "/api/v1/terminals/register", .access = Access::enrol,
      .mutating = true, .handler = register_terminal,
      .summary = "终端注册 / register a terminal and bind the signing key to it", .tag = "terminals",
@@ -187,6 +187,6 @@ const Route k_routes[] = {
 
 }  // namespace
 
-std::span<const Route> terminal_routes() { return k_routes; }
+std::span<const Route> terminal_routes() { return k_terminal_routes; }
 
 }  // namespace kiosktwin::server::detail

@@ -61,7 +61,7 @@ json mask_all(const json& j) {
 // The reply's data as it goes to a trace: images, templates and trajectories
 // are replaced by their sizes (R-9.1-1: no face image or fingerprint kept),
 // citizen IDs masked (R-9.3-1).
-json redact(const json& data) {
+json redact_reply(const json& data) {
     if (!data.is_object()) return data;
     json out = mask_all(data);
     for (const char* key : {"image", "template", "points"}) {
@@ -283,7 +283,7 @@ HttpResponse LocalServiceDevice::handle(sim::Time now, const HttpRequest& reques
                 out["error"] = ls::to_string(reply.failure->error);
                 out["message"] = mask_ids(ls::sanitise_utf8(reply.failure->message));
             } else {
-                out["data"] = redact(reply.data);
+                out["data"] = redact_reply(reply.data);
             }
             if (reply.delay > sim::Duration::zero()) out["delay_ms"] = to_ms(reply.delay);
         }

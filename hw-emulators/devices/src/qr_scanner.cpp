@@ -15,9 +15,9 @@ namespace proto = kiosktwin::protocol;
 namespace {
 
 // Reads a config object key by key; finish() refuses keys nobody asked for.
-class ConfigReader {
+class ScannerConfigReader {
 public:
-    ConfigReader(const json& j, std::string what) : m_j(j), m_what(std::move(what)) {
+    ScannerConfigReader(const json& j, std::string what) : m_j(j), m_what(std::move(what)) {
         if (!j.is_object()) throw std::invalid_argument(m_what + ": expected a JSON object");
     }
     const json* get(const std::string& key) {
@@ -72,7 +72,7 @@ double param(const FaultRule& r, const char* key, double fallback) {
     return it != r.params.end() && it->is_number() && std::isfinite(it->get<double>()) ? it->get<double>() : fallback;
 }
 
-std::int64_t to_ms(sim::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
+std::int64_t whole_ms(sim::Duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
 const char* mode_name(ScanMode m) { return m == ScanMode::continuous ? "continuous" : "host_trigger"; }
 
@@ -112,7 +112,7 @@ std::string social_credit_code(sim::Rng& rng) {
 
 QrScannerConfig QrScannerConfig::from_json(const json& j) {
     QrScannerConfig c;
-    ConfigReader r(j, "qr_scanner config");
+    ScannerConfigReader r(j, "qr_scanner config");
     c.baud = static_cast<int>(r.integer("baud", 1200, 921600, c.baud));
     const std::string mode = r.string("mode", mode_name(c.mode), 32);
     if (mode == "continuous") c.mode = ScanMode::continuous;
@@ -137,10 +137,10 @@ json QrScannerConfig::to_json() const {
                 {"mode", mode_name(mode)},
                 {"suffix", proto::to_string(suffix)},
                 {"prefix", prefix},
-                {"decode_ms", to_ms(decode_latency)},
-                {"trigger_timeout_ms", to_ms(trigger_timeout)},
-                {"view_hold_ms", to_ms(view_hold)},
-                {"duplicate_gap_ms", to_ms(duplicate_gap)},
+                {"decode_ms", whole_ms(decode_latency)},
+                {"trigger_timeout_ms", whole_ms(trigger_timeout)},
+                {"view_hold_ms", whole_ms(view_hold)},
+                {"duplicate_gap_ms", whole_ms(duplicate_gap)},
                 {"no_read_on_timeout", no_read_on_timeout},
                 {"ssi", ssi}};
 }

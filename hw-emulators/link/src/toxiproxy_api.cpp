@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad(const std::string& what) { throw ApiError(400, "bad request body: " + what); }
+[[noreturn]] void bad_body(const std::string& what) { throw ApiError(400, "bad request body: " + what); }
 
 json parse_body(const std::string& body) {
     try {
@@ -21,27 +21,27 @@ json parse_body(const std::string& body) {
         std::string what = e.what();
         // "[json.exception.parse_error.101] parse error at ..." -> "parse error at ..."
         if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-        bad(what);
+        bad_body(what);
     }
 }
 
 std::string string_field(const json& body, const char* key, const std::string& def) {
     const auto it = body.find(key);
     if (it == body.end() || it->is_null()) return def;
-    if (!it->is_string()) bad(std::string(key) + ": expected a string");
+    if (!it->is_string()) bad_body(std::string(key) + ": expected a string");
     return it->get<std::string>();
 }
 
 bool bool_field(const json& body, const char* key, bool def) {
     const auto it = body.find(key);
     if (it == body.end() || it->is_null()) return def;
-    if (!it->is_boolean()) bad(std::string(key) + ": expected true or false");
+    if (!it->is_boolean()) bad_body(std::string(key) + ": expected true or false");
     return it->get<bool>();
 }
 
 void check_name(const std::string& name) {
     if (name.find('/') != std::string::npos || name.find('?') != std::string::npos)
-        bad("name: must not contain '/' or '?'");
+        bad_body("name: must not contain '/' or '?'");
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ ProxyTable::~ProxyTable() {
 
 ProxyTable::Plan ProxyTable::plan(const json& body, std::size_t index) const {
     const std::string at = index == 0 ? "" : " at proxy " + std::to_string(index);
-    if (!body.is_object()) bad("expected a JSON object" + at);
+    if (!body.is_object()) bad_body("expected a JSON object" + at);
     Plan p;
     p.name = string_field(body, "name", "");
     if (p.name.empty()) throw ApiError(400, "missing required field: name" + at);
@@ -78,7 +78,7 @@ ProxyTable::Plan ProxyTable::plan(const json& body, std::size_t index) const {
     if (p.listen.empty()) p.listen = "127.0.0.1:0";
     p.enabled = bool_field(body, "enabled", true);
     if (const auto it = body.find("toxics"); it != body.end() && !it->is_null()) {
-        if (!it->is_array()) bad("toxics: expected an array");
+        if (!it->is_array()) bad_body("toxics: expected an array");
         std::set<std::string> names;
         for (const json& t : *it) {
             p.toxics.push_back(ToxicSpec::from_json(t));
@@ -116,7 +116,7 @@ Link& ProxyTable::create(const json& body, sim::Time now) {
 }
 
 std::vector<Link*> ProxyTable::populate(const json& body, sim::Time now) {
-    if (!body.is_array()) bad("expected a JSON array of proxies");
+    if (!body.is_array()) bad_body("expected a JSON array of proxies");
     std::vector<Plan> plans;
     std::set<std::string> names;
     for (std::size_t i = 0; i < body.size(); ++i) {
@@ -155,7 +155,7 @@ std::vector<Link*> ProxyTable::populate(const json& body, sim::Time now) {
 
 Link& ProxyTable::update(std::string_view name, const json& body, sim::Time now) {
     Link& link = get(name);
-    if (!body.is_object()) bad("expected a JSON object");
+    if (!body.is_object()) bad_body("expected a JSON object");
     const std::string listen = string_field(body, "listen", link.listen());
     const std::string upstream = string_field(body, "upstream", link.upstream());
     const bool enabled = bool_field(body, "enabled", link.enabled());

@@ -11,9 +11,9 @@ namespace kiosktwin::sim {
 namespace {
 
 constexpr std::size_t k_week = RateProfile::k_hours_per_week;
-constexpr std::int64_t k_us_per_hour = 3'600'000'000;
-constexpr Duration k_hour{k_us_per_hour};
-constexpr double k_us_per_hour_d = 3.6e9;
+constexpr std::int64_t k_hour_us = 3'600'000'000;
+constexpr Duration k_hour{k_hour_us};
+constexpr double k_hour_us_d = 3.6e9;
 
 std::size_t following(std::size_t h) noexcept { return (h + 1) % k_week; }
 
@@ -27,7 +27,7 @@ HourOf hour_containing(Time t, const Calendar& cal) noexcept {
     return {cal.next_hour_boundary(t) - k_hour, static_cast<std::size_t>(cal.hour_of_week(t))};
 }
 
-double fraction_of_hour(Duration d) noexcept { return static_cast<double>(d.count()) / k_us_per_hour_d; }
+double fraction_of_hour(Duration d) noexcept { return static_cast<double>(d.count()) / k_hour_us_d; }
 
 }  // namespace
 
@@ -112,7 +112,7 @@ double RateProfile::expected_arrivals(Time from, Time to, const Calendar& cal) c
         hour = {hour_end, following(hour.hour_of_week)};
         f0 = 0.0;
         // Whole weeks at once: a long horizon costs at most two weeks of hours.
-        const std::int64_t whole_weeks = (to - hour.start).count() / (k_us_per_hour * 168);
+        const std::int64_t whole_weeks = (to - hour.start).count() / (k_hour_us * 168);
         if (whole_weeks > 0) {
             double week = 0.0;
             for (std::size_t h = 0; h < k_week; ++h) week += hour_integral(h);
@@ -173,7 +173,7 @@ std::optional<Time> NhppArrivals::next(Time after, Rng& rng) const {
             }
         }
         const Time arrival =
-            hour.start + Duration{static_cast<std::int64_t>(position * k_us_per_hour_d + 0.5)};
+            hour.start + Duration{static_cast<std::int64_t>(position * k_hour_us_d + 0.5)};
         return arrival > after ? arrival : after + Duration{1};
     }
 }

@@ -7,7 +7,7 @@
 namespace kiosktwin::sim {
 namespace {
 
-constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double k_undefined = std::numeric_limits<double>::quiet_NaN();
 constexpr double k_inf = std::numeric_limits<double>::infinity();
 constexpr double k_eps = std::numeric_limits<double>::epsilon();
 constexpr double k_tiny = 1e-300;  // Lentz's guard against division by zero
@@ -246,7 +246,7 @@ double solve_increasing(G g, double s) {
 }  // namespace
 
 double log_gamma(double x) noexcept {
-    if (!(x > 0.0)) return k_nan;
+    if (!(x > 0.0)) return k_undefined;
     if (x == k_inf) return k_inf;
     if (x >= k_stirling_min) return stirling_main(x) + stirling_correction_large(x);
     double product = 1.0;
@@ -260,7 +260,7 @@ double log_gamma(double x) noexcept {
 double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x * k_sqrt1_2); }
 
 double normal_quantile(double p) noexcept {
-    if (!(p >= 0.0 && p <= 1.0)) return k_nan;
+    if (!(p >= 0.0 && p <= 1.0)) return k_undefined;
     if (p == 0.0) return -k_inf;
     if (p == 1.0) return k_inf;
     // Wichura (1988), Algorithm AS 241, PPND16.
@@ -313,29 +313,29 @@ double normal_quantile(double p) noexcept {
 }
 
 double regularized_gamma_p(double a, double x) noexcept {
-    if (!(a > 0.0) || !(x >= 0.0)) return k_nan;
+    if (!(a > 0.0) || !(x >= 0.0)) return k_undefined;
     return incomplete_gamma(a, x).p;
 }
 
 double regularized_gamma_q(double a, double x) noexcept {
-    if (!(a > 0.0) || !(x >= 0.0)) return k_nan;
+    if (!(a > 0.0) || !(x >= 0.0)) return k_undefined;
     return incomplete_gamma(a, x).q;
 }
 
 double regularized_beta(double x, double a, double b) noexcept {
-    if (!(a > 0.0) || !(b > 0.0) || !(x >= 0.0 && x <= 1.0)) return k_nan;
+    if (!(a > 0.0) || !(b > 0.0) || !(x >= 0.0 && x <= 1.0)) return k_undefined;
     return incomplete_beta(a, b, {x, 1.0 - x, std::log(x), std::log1p(-x)}).p;
 }
 
 double student_t_cdf(double t, double df) noexcept {
-    if (std::isnan(t) || !(df > 0.0)) return k_nan;
+    if (std::isnan(t) || !(df > 0.0)) return k_undefined;
     if (df == k_inf) return normal_cdf(t);
     const double tail = student_t_upper_tail(std::fabs(t), df);
     return t > 0.0 ? 1.0 - tail : tail;
 }
 
 double student_t_quantile(double p, double df) noexcept {
-    if (!(p >= 0.0 && p <= 1.0) || !(df > 0.0)) return k_nan;
+    if (!(p >= 0.0 && p <= 1.0) || !(df > 0.0)) return k_undefined;
     if (p == 0.0) return -k_inf;
     if (p == 1.0) return k_inf;
     if (p == 0.5) return 0.0;
@@ -365,13 +365,13 @@ double student_t_quantile(double p, double df) noexcept {
 }
 
 double chi_square_cdf(double x, double df) noexcept {
-    if (std::isnan(x) || !(df > 0.0)) return k_nan;
+    if (std::isnan(x) || !(df > 0.0)) return k_undefined;
     if (x <= 0.0) return 0.0;
     return incomplete_gamma(0.5 * df, 0.5 * x).p;
 }
 
 double chi_square_quantile(double p, double df) noexcept {
-    if (!(p >= 0.0 && p <= 1.0) || !(df > 0.0)) return k_nan;
+    if (!(p >= 0.0 && p <= 1.0) || !(df > 0.0)) return k_undefined;
     if (p == 0.0) return 0.0;
     if (p == 1.0) return k_inf;
     const double a = 0.5 * df;

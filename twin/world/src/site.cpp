@@ -50,6 +50,9 @@ std::vector<std::string> check(const WorldSpec& spec) {
         }
         if (!(s.patience_mean_min >= 0)) problems.push_back(at + "patience must not be negative");
         if (!(s.balk_queue_per_kiosk >= 0)) problems.push_back(at + "the balking threshold must not be negative");
+        if (s.staff.refill_round < sim::Duration::zero()) problems.push_back(at + "the refill round must not be negative");
+        if (!(s.staff.refill_below >= 0 && s.staff.refill_below <= 1))
+            problems.push_back(at + "refill_below must be a fraction from 0 to 1");
     }
     return problems;
 }
@@ -237,6 +240,39 @@ struct World::Impl {
         self.citizen_left.emit(rec);
     }
 
+    // The consumables round (R-10.2-1): what the staff see on each kiosk
+    // (the devices' own state, as the control API describes it) and refill.
+    void refill(Site& site, KioskRig& rig) {
+        const double below = site.spec.staff.refill_below;
+        auto state_of = [&](std::string_view kind) -> nlohmann::json {
+            if (rig.device(kind) == nullptr) return nullptr;
+            const devices::ActionResult d = rig.act(kind, {{"action", "describe"}});
+            return d.ok ? d.data.value("state", nlohmann::json()) : nlohmann::json();
+        };
+        auto done = [&](const char* consumable, double level, std::string_view kind, const nlohmann::json& action) {
+            if (rig.act(kind, action).ok)
+                self.refilled.emit(RefillRecord{site.index, rig.terminal_id(), consumable, level, sim.now()});
+        };
+        if (const auto r = state_of("receipt_printer"); r.is_object() && r.value("roll_mm", 0.0) > 0) {
+            const double level = std::max(0.0, r.value("paper_mm", 0.0)) / r["roll_mm"].get<double>();
+            if (level < below) done("receipt_paper", level, "receipt_printer", {{"action", "refill_paper"}});
+        }
+        if (const auto a = state_of("a4_printer"); a.is_object() && a.value("tray_capacity", 0) > 0) {
+            const double sheets = static_cast<double>(a.value("sheets", 0)) / a["tray_capacity"].get<double>();
+            if (sheets < below) done("a4_paper", sheets, "a4_printer", {{"action", "load_paper"}});
+            const double toner = a.value("toner_pct", 100.0) / 100.0;
+            if (toner < below) done("toner", toner, "a4_printer", {{"action", "replace_toner"}});
+        }
+    }
+
+    sim::Process<void> refill_round(Site& site) {
+        const sim::Duration every = site.spec.staff.refill_round;
+        for (;;) {
+            co_await sim.delay(every);
+            for (Kiosk& k : site.kiosks) refill(site, *k.rig);
+        }
+    }
+
     sim::Process<void> arrive(Site& site) {
         const sim::Time end = sim::Time{spec.horizon};
         for (;;) {
@@ -275,6 +311,7 @@ WorldRunInfo World::run() {
     for (auto& site : m->sites) {
         for (auto& k : site->kiosks) k.rig->start();
         sim.spawn(m->arrive(*site));
+        if (site->spec.staff.refill_round > sim::Duration::zero()) sim.spawn(m->refill_round(*site));
     }
     sim.run_until(sim::Time{m->spec.horizon});
 

@@ -17,13 +17,13 @@ namespace {
 constexpr std::uint8_t k_trigger_on = 'T';
 constexpr std::uint8_t k_trigger_off = 'P';
 
-enum ReasonBit : std::uint32_t {
-    r_line_down = 1u << 0,
-    r_no_reply = 1u << 1,
-    r_bad_data = 1u << 2,
-    r_unstable = 1u << 3,
+enum QrReason : std::uint32_t {
+    qr_line_down = 1u << 0,
+    qr_no_reply = 1u << 1,
+    qr_bad_data = 1u << 2,
+    qr_unstable = 1u << 3,
 };
-constexpr std::array<const char*, 4> k_reason_names{"line-down", "no-reply", "bad-data", "unstable-line"};
+constexpr std::array<const char*, 4> k_qr_reason_names{"line-down", "no-reply", "bad-data", "unstable-line"};
 
 protocol::ScanLineDecoderConfig decoder_config(const QrScannerOptions& o) {
     protocol::ScanLineDecoderConfig c;
@@ -84,7 +84,7 @@ void QrScannerDriver::discard_pending() {
 
 void QrScannerDriver::note_trouble(std::uint32_t bit) noexcept {
     const sim::Time until = m_ch.sim().now() + m_options.trouble_window;
-    if (bit == r_bad_data) m_bad_data_until = until;
+    if (bit == qr_bad_data) m_bad_data_until = until;
     else m_unstable_until = until;
 }
 
@@ -123,7 +123,7 @@ sim::Process<bool> QrScannerDriver::ssi_exchange(ByteView frame) {
     for (int attempt = 0; attempt <= m_options.max_retries; ++attempt) {
         if (attempt > 0) {
             ++m_counters.retries;
-            note_trouble(r_unstable);
+            note_trouble(qr_unstable);
         }
         if (!m_ch.is_open() && !co_await reopen()) co_return false;
         pump();
@@ -230,7 +230,7 @@ sim::Process<QrScan> QrScannerDriver::wait_scan(sim::Duration timeout) {
             QrScan scan;
             scan.terminated = line.terminated;
             if (line.truncated || !to_utf8(line.data, scan)) {
-                note_trouble(r_bad_data);
+                note_trouble(qr_bad_data);
                 r = QrScan{};
                 r.error = "bad-data";
                 done = learnt = true;
@@ -308,22 +308,22 @@ void QrScannerDriver::publish() {
     std::uint32_t bits = 0;
     if (m_condition == Condition::line_down) {
         h = Health::absent;
-        bits = r_line_down;
+        bits = qr_line_down;
     } else if (m_condition == Condition::no_reply) {
         h = Health::fault;
-        bits = r_no_reply;
+        bits = qr_no_reply;
     } else {
         const sim::Time now = m_ch.sim().now();
-        if (now < m_bad_data_until) bits |= r_bad_data;
-        if (now < m_unstable_until) bits |= r_unstable;
+        if (now < m_bad_data_until) bits |= qr_bad_data;
+        if (now < m_unstable_until) bits |= qr_unstable;
         if (bits != 0) h = Health::warn;
     }
     const std::uint32_t key = (static_cast<std::uint32_t>(h) << 16) | bits;
     if (key == m_published) return;
     m_published = key;
     std::vector<std::string> reasons;
-    for (std::size_t i = 0; i < k_reason_names.size(); ++i)
-        if (bits & (1u << i)) reasons.emplace_back(k_reason_names[i]);
+    for (std::size_t i = 0; i < k_qr_reason_names.size(); ++i)
+        if (bits & (1u << i)) reasons.emplace_back(k_qr_reason_names[i]);
     set_status(m_ch.sim().now(), h, std::move(reasons));
 }
 

@@ -134,6 +134,9 @@ bool valid_key_id(std::string_view key_id) noexcept;
 /// YYYY-MM-DDThh:mm:ss[.f{1,6}](Z|+hh:mm|-hh:mm); the shape only, not the
 /// calendar ranges (the sim::Calendar parser checks those).
 bool valid_timestamp_shape(std::string_view timestamp) noexcept;
+/// The offset of a timestamp of that shape ("+08:00", "-05:30", "Z"), or
+/// empty when the shape is wrong.
+std::string_view timestamp_offset(std::string_view timestamp) noexcept;
 
 // ---- Client side ------------------------------------------------------------
 

@@ -116,4 +116,8 @@ std::span<const Route> routes();
 /// runs backwards for the state).
 Response handle_request(const Request& request, State& state, sim::Time now);
 
+/// JSON text as the gateway sends it: UTF-8, anything ill-formed inside
+/// strings replaced by U+FFFD.
+std::string wire_text(const nlohmann::json& j);
+
 }  // namespace kiosktwin::server

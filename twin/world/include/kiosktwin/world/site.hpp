@@ -67,6 +67,24 @@ struct KioskPlacement {
     nlohmann::json devices = nlohmann::json::object();
 };
 
+/// The site's staff (R-10.2-1). For now: a consumables round.
+struct Staff {
+    /// Every this often someone walks the kiosks and refills what runs low
+    /// (receipt rolls, A4 paper, toner); zero: nobody does.
+    sim::Duration refill_round{};
+    /// What counts as low: below this fraction of a full roll, tray or cartridge.
+    double refill_below = 0.25;
+};
+
+/// One refill by the staff (R-10.2-1).
+struct RefillRecord {
+    std::size_t site = 0;
+    std::string kiosk;       ///< terminal id
+    std::string consumable;  ///< "receipt_paper", "a4_paper", "toner"
+    double level_before = 0; ///< fraction of full, 0..1
+    sim::Time at{};
+};
+
 enum class QueueDiscipline { shared, per_kiosk };
 const char* to_string(QueueDiscipline q) noexcept;
 
@@ -83,6 +101,7 @@ struct SiteSpec {
     double balk_queue_per_kiosk = 0;     ///< balk at this many waiting per kiosk; 0 = never
     SessionMix mix;                      ///< what citizens come for and how they behave
     bool link = true;                    ///< a link model between each kiosk and the gateway
+    Staff staff;
 };
 
 struct WorldSpec {
@@ -128,6 +147,8 @@ public:
 
     /// Published when a citizen leaves the site.
     sim::Signal<const CitizenRecord&> citizen_left;
+    /// Published when the staff refill a consumable.
+    sim::Signal<const RefillRecord&> refilled;
 
     /// Boots every kiosk, runs arrivals until the horizon, then lets everyone
     /// present finish. Once only.
