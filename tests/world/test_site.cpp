@@ -28,6 +28,16 @@ SiteSpec site_of(int kiosks, double per_hour) {
     return s;
 }
 
+// One site of `kiosks` kiosks, open for `hours` hours of arrivals.
+WorldSpec world_of(std::uint64_t seed, int hours, int kiosks, double per_hour, double patience_min = 0) {
+    WorldSpec spec;
+    spec.seed = seed;
+    spec.horizon = std::chrono::hours(hours);
+    spec.sites.push_back(site_of(kiosks, per_hour));
+    spec.sites[0].patience_mean_min = patience_min;
+    return spec;
+}
+
 std::vector<CitizenRecord> run_world(const WorldSpec& spec, std::uint32_t replication = 0, WorldRunInfo* info = nullptr) {
     World w(spec, replication);
     std::vector<CitizenRecord> out;
@@ -41,11 +51,7 @@ std::vector<CitizenRecord> run_world(const WorldSpec& spec, std::uint32_t replic
 
 TEST_CASE("site: every citizen who arrives leaves once, with a fate and, when served, the kiosk's outcome [R-10.1-1]",
           "[site]") {
-    WorldSpec spec;
-    spec.seed = 7;
-    spec.horizon = std::chrono::hours(3);
-    spec.sites.push_back(site_of(2, 12.0));
-    spec.sites[0].patience_mean_min = 10;
+    const WorldSpec spec = world_of(7, 3, 2, 12.0, 10);
     WorldRunInfo info;
     const auto records = run_world(spec, 0, &info);
     REQUIRE(records.size() == info.arrivals);
@@ -88,10 +94,7 @@ TEST_CASE("site: every citizen who arrives leaves once, with a fate and, when se
 }
 
 TEST_CASE("site: the same seed gives the same citizens, kiosks and outcomes", "[site]") {
-    WorldSpec spec;
-    spec.seed = 11;
-    spec.horizon = std::chrono::hours(2);
-    spec.sites.push_back(site_of(2, 15.0));
+    const WorldSpec spec = world_of(11, 2, 2, 15.0);
     const auto a = run_world(spec);
     const auto b = run_world(spec);
     REQUIRE(a.size() == b.size());
@@ -113,11 +116,7 @@ TEST_CASE("site: the same seed gives the same citizens, kiosks and outcomes", "[
 
 TEST_CASE("site: adding a kiosk leaves every citizen's arrival and script as they were (common random numbers)",
           "[site]") {
-    WorldSpec spec;
-    spec.seed = 3;
-    spec.horizon = std::chrono::hours(2);
-    spec.sites.push_back(site_of(1, 20.0));
-    spec.sites[0].patience_mean_min = 5;
+    const WorldSpec spec = world_of(3, 2, 1, 20.0, 5);
     WorldSpec more = spec;
     more.sites[0].kiosks.push_back({"K09", nlohmann::json::object()});
     auto by_citizen = [](const std::vector<CitizenRecord>& rs) {

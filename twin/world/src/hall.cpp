@@ -130,24 +130,30 @@ const char* to_string(VisitOutcome o) noexcept {
     return "?";
 }
 
+ServiceSampler::Draw ServiceSampler::draw_of(const ServiceTime& t) {
+    switch (t.distribution) {
+    case ServiceDistribution::exponential: return sim::Exponential(t.mean_min);
+    case ServiceDistribution::gamma: {
+        const double cv2 = (t.sd_min * t.sd_min) / (t.mean_min * t.mean_min);
+        return sim::Gamma(1.0 / cv2, t.mean_min * cv2);
+    }
+    case ServiceDistribution::lognormal: break;
+    }
+    return sim::LogNormal::from_mean_sd(t.mean_min, t.sd_min);
+}
+
+ServiceSampler::ServiceSampler(const ServiceTime& t) : m_draw(draw_of(t)) {}
+
+double ServiceSampler::operator()(sim::Rng& rng) {
+    return std::visit([&](auto& d) { return d(rng); }, m_draw);
+}
+
 // --- the model -----------------------------------------------------------------
 
 namespace {
 
-using ServiceDraw = std::variant<sim::LogNormal, sim::Exponential, sim::Gamma>;
-
-ServiceDraw make_service(const HallScenario& s) {
-    switch (s.service_distribution) {
-    case ServiceDistribution::exponential:
-        return sim::Exponential(s.service_mean_min);
-    case ServiceDistribution::gamma: {
-        const double cv2 = (s.service_sd_min * s.service_sd_min) / (s.service_mean_min * s.service_mean_min);
-        return sim::Gamma(1.0 / cv2, s.service_mean_min * cv2);
-    }
-    case ServiceDistribution::lognormal:
-        break;
-    }
-    return sim::LogNormal::from_mean_sd(s.service_mean_min, s.service_sd_min);
+ServiceTime service_of(const HallScenario& s) {
+    return ServiceTime{s.service_distribution, s.service_mean_min, s.service_sd_min};
 }
 
 // A citizen as the hall sees one: drawn at arrival, so that each citizen keeps
@@ -169,7 +175,7 @@ struct HallModel::Impl {
                                             .queue_limit = static_cast<std::size_t>(sc.queue_capacity)}),
           arrivals(sim::RateProfile::daily(sc.hourly_rate_per_h, sc.weekday_factor).with_interpolation(sc.interpolation),
                    sc.calendar),
-          service(make_service(sc)),
+          service(service_of(sc)),
           arrival_stream(sim.rng("arrivals")),
           service_stream(sim.rng("citizens/service")),
           patience_stream(sim.rng("citizens/patience")) {
@@ -201,7 +207,7 @@ struct HallModel::Impl {
             const auto t = arrivals.next(sim.now(), arrival_stream);
             if (!t || *t >= end) co_return;
             co_await sim.delay_until(*t);
-            Citizen c{id, sim::from_minutes(std::visit([&](auto& d) { return d(service_stream); }, service)), {}};
+            Citizen c{id, sim::from_minutes(service(service_stream)), {}};
             if (patience) c.patience = sim::from_minutes((*patience)(patience_stream));
             sim.spawn(visit(c));
         }
@@ -212,7 +218,7 @@ struct HallModel::Impl {
     sim::Simulation sim;
     sim::Resource kiosks;
     sim::NhppArrivals arrivals;
-    ServiceDraw service;
+    ServiceSampler service;
     std::optional<sim::Exponential> patience;
     std::size_t balk_at = 0;
     sim::Rng& arrival_stream;

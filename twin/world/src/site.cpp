@@ -65,19 +65,6 @@ protocol::CivilDate card_date(const WorldSpec& spec) {
     return {c.year, c.month, c.day};
 }
 
-using ServiceDraw = std::variant<sim::LogNormal, sim::Exponential, sim::Gamma>;
-
-ServiceDraw make_service(const ServiceTime& s) {
-    switch (s.distribution) {
-    case ServiceDistribution::exponential: return sim::Exponential(s.mean_min);
-    case ServiceDistribution::gamma: {
-        const double cv2 = (s.sd_min * s.sd_min) / (s.mean_min * s.mean_min);
-        return sim::Gamma(1.0 / cv2, s.mean_min * cv2);
-    }
-    case ServiceDistribution::lognormal: break;
-    }
-    return sim::LogNormal::from_mean_sd(s.mean_min, s.sd_min);
-}
 
 // The longest a citizen plays a session, and then waits for the kiosk to
 // wipe it and go home: far beyond any idle rule, so reaching it is a bug.
@@ -103,7 +90,7 @@ struct World::Impl {
                        w.spec.calendar),
               arrival_stream(w.sim.rng("site/" + sp.id + "/arrivals")),
               citizens(w.sim.seed(), servable(default_residents(), card_date(w.spec)), sp.mix) {
-            if (sp.service) service.emplace(make_service(*sp.service));
+            if (sp.service) service.emplace(*sp.service);
             if (sp.patience_mean_min > 0) patience.emplace(sp.patience_mean_min);
         }
         const SiteSpec& spec;
@@ -113,7 +100,7 @@ struct World::Impl {
         sim::NhppArrivals arrivals;
         sim::Rng& arrival_stream;
         ScriptedCitizens citizens;
-        std::optional<ServiceDraw> service;
+        std::optional<ServiceSampler> service;
         std::optional<sim::Exponential> patience;
         std::uint64_t arrived = 0;
     };
@@ -175,7 +162,7 @@ struct World::Impl {
         sim::Rng rng(sim::derive_seed(sim.seed(), "site/" + site.spec.id + "/citizen/" + std::to_string(n)));
         std::optional<sim::Duration> intended;
         if (site.service)
-            intended = sim::from_minutes(std::visit([&](auto& d) { return d(rng); }, *site.service));
+            intended = sim::from_minutes((*site.service)(rng));
         sim::Request req;
         if (site.patience) req.patience = sim::from_minutes((*site.patience)(rng));
 

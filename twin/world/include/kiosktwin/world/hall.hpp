@@ -7,6 +7,8 @@
 #pragma once
 
 #include <kiosktwin/sim/arrivals.hpp>
+#include <kiosktwin/sim/distributions.hpp>
+#include <kiosktwin/sim/random.hpp>
 #include <kiosktwin/sim/calendar.hpp>
 #include <kiosktwin/sim/signal.hpp>
 #include <kiosktwin/sim/time.hpp>
@@ -19,10 +21,30 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace kiosktwin::world {
 
 enum class ServiceDistribution { lognormal, exponential, gamma };
+
+/// A distribution of the time a citizen spends at a kiosk, in minutes.
+struct ServiceTime {
+    ServiceDistribution distribution = ServiceDistribution::exponential;
+    double mean_min = 4.0;
+    double sd_min = 4.0;  ///< lognormal and gamma only
+};
+
+/// Draws from a ServiceTime, in minutes.
+class ServiceSampler {
+public:
+    explicit ServiceSampler(const ServiceTime& t);
+    double operator()(sim::Rng& rng);
+
+private:
+    using Draw = std::variant<sim::LogNormal, sim::Exponential, sim::Gamma>;
+    static Draw draw_of(const ServiceTime& t);
+    Draw m_draw;
+};
 
 /// A validated hall scenario (every field from a knob of hall_knobs()).
 struct HallScenario {

@@ -53,13 +53,6 @@ namespace kiosktwin::world {
 class KioskRig;
 class VirtualGateway;
 
-/// A distribution of the time a citizen means to spend at a kiosk.
-struct ServiceTime {
-    ServiceDistribution distribution = ServiceDistribution::exponential;
-    double mean_min = 4.0;
-    double sd_min = 4.0;  ///< lognormal and gamma only
-};
-
 /// One kiosk of a site.
 struct KioskPlacement {
     std::string id;  ///< "K01"; the terminal id is "<site id>-<kiosk id>"
