@@ -96,6 +96,7 @@ TEST_CASE("json_text: strings, escapes and UTF-8 [R-8.1-1]", "[json_text]") {
     left_to_nlohmann(R"("\ud800")");        // a lone high surrogate
     left_to_nlohmann(R"("\udc00 x")");      // a lone low surrogate
     left_to_nlohmann(R"("\ud800\u0041")");  // high then not low
+    left_to_nlohmann(R"("\ud83d\|de00")");  // high then an escape that is not \u (found by fuzz_json_text)
     left_to_nlohmann("\"tab\tinside\"");     // a raw control character
     left_to_nlohmann(R"("\x41")");
     left_to_nlohmann(R"("\u12G4")");

@@ -282,9 +282,9 @@ private:
         return -1;
     }
 
-    // Four hex digits after "\u" (m_p at the 'u'); -1 if not.
+    // "u" and four hex digits (m_p at the 'u'); -1 if not.
     int hex4() noexcept {
-        if (m_end - m_p < 5) return -1;
+        if (m_end - m_p < 5 || m_p[0] != 'u') return -1;
         int v = 0;
         for (int i = 1; i <= 4; ++i) {
             const int d = hex_digit(m_p[i]);
