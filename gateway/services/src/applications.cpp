@@ -290,12 +290,12 @@ Outcome Applications::upload_material(std::string_view case_no, const json& mate
         if (!material["content"].is_string()) {
             c.fail(ErrorCode::bad_field, "/content", "expected a Base64 string");
         } else {
-            const auto n = content_bytes = protocol::base64_decoded_size(material["content"].get_ref<const std::string&>());
-            if (!n || *n == 0)
+            content_bytes = protocol::base64_decoded_size(material["content"].get_ref<const std::string&>());
+            if (!content_bytes || *content_bytes == 0)
                 c.fail(ErrorCode::bad_field, "/content", "not Base64, or empty");
-            else if (*n > m_config.max_material_bytes)
+            else if (*content_bytes > m_config.max_material_bytes)
                 c.fail(ErrorCode::too_large, "/content",
-                       cat(std::to_string(*n), " bytes, at most ", std::to_string(m_config.max_material_bytes)));
+                       cat(std::to_string(*content_bytes), " bytes, at most ", std::to_string(m_config.max_material_bytes)));
         }
     }
     if (const auto e = c.first_error()) return fail(e->code, e->reason, e->path);

@@ -2,6 +2,13 @@
 
 namespace kiosktwin::kiosk {
 
+std::string_view document_kind(std::string_view material) noexcept {
+    if (material.find("户口") != std::string_view::npos) return "household_register";
+    if (material.find("身份证") != std::string_view::npos) return "id_front";
+    return "a4";
+}
+
+
 namespace {
 
 /// The option to press for `want`, or its alternative when it is greyed out.

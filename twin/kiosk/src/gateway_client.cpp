@@ -1,8 +1,41 @@
 #include <kiosktwin/kiosk/gateway_client.hpp>
 
+#include <kiosktwin/api/envelope.hpp>
+
 #include <utility>
 
 namespace kiosktwin::kiosk {
+
+namespace {
+
+template <class Parse>
+GatewayReply read_envelope(int http_status, Parse&& parse) {
+    GatewayReply out;
+    out.http_status = http_status;
+    try {
+        api::Envelope e = parse();
+        out.code = e.code;
+        out.error = std::move(e.error_id);
+        out.msg = std::move(e.msg);
+        out.data = std::move(e.data);
+    } catch (const api::MalformedEnvelope& ex) {
+        out.code = -1;
+        out.error = "malformed-envelope";
+        out.msg = ex.what();
+    }
+    return out;
+}
+
+}  // namespace
+
+GatewayReply GatewayReply::from_text(int http_status, std::string_view body) {
+    return read_envelope(http_status, [&] { return api::envelope::parse_text(body); });
+}
+
+GatewayReply GatewayReply::from_envelope(int http_status, const nlohmann::json& envelope) {
+    return read_envelope(http_status, [&] { return api::envelope::parse(envelope); });
+}
+
 
 std::string GatewayReply::reason() const {
     switch (transport) {

@@ -2,7 +2,6 @@
 
 #include "http_client.hpp"
 
-#include <kiosktwin/api/envelope.hpp>
 #include <kiosktwin/api/signing.hpp>
 
 #include <charconv>
@@ -119,19 +118,7 @@ GatewayReply LiveGatewayTransport::reply_of(ChannelError error, const devices::H
         out.transport = error;
         return out;
     }
-    out.http_status = response.status;
-    try {
-        api::Envelope e = api::envelope::parse_text(response.body);
-        out.code = e.code;
-        out.error = std::move(e.error_id);
-        out.msg = std::move(e.msg);
-        out.data = std::move(e.data);
-    } catch (const api::MalformedEnvelope& ex) {
-        out.code = -1;
-        out.error = "malformed-envelope";
-        out.msg = ex.what();
-    }
-    return out;
+    return GatewayReply::from_text(response.status, response.body);
 }
 
 sim::Process<GatewayReply> LiveGatewayTransport::send(const kiosk::GatewayRequest& request, sim::Duration timeout) {

@@ -14,13 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-/// The document camera's page kinds for a material's name (as world::VirtualHands).
-std::string_view document_kind(std::string_view material) {
-    if (material.find("户口") != std::string_view::npos) return "household_register";
-    if (material.find("身份证") != std::string_view::npos) return "id_front";
-    return "a4";
-}
-
 // A local 即办's way through the department, as the twin's back office takes it.
 // (An array, not a braced list: GCC 12 loses a braced list's backing array
 // across a co_await in the loop.)
@@ -105,7 +98,7 @@ void LiveHands::present_face(const kiosk::CitizenIdentity& who, bool live) {
 void LiveHands::leave_camera() { act("face_camera", {{"action", "present_face"}, {"subject", "none"}}); }
 
 void LiveHands::place_document(std::string_view material) {
-    act("document_camera", {{"action", "place_document"}, {"kind", document_kind(material)}});
+    act("document_camera", {{"action", "place_document"}, {"kind", kiosk::document_kind(material)}});
 }
 
 void LiveHands::show_qr(std::string_view payload) { act("qr_scanner", {{"action", "scan"}, {"data", payload}}); }

@@ -9,17 +9,6 @@ namespace kiosktwin::world {
 
 using nlohmann::json;
 
-namespace {
-
-/// The document camera's page kinds for a material's name.
-std::string_view document_kind(std::string_view material) {
-    if (material.find("户口") != std::string_view::npos) return "household_register";
-    if (material.find("身份证") != std::string_view::npos) return "id_front";
-    return "a4";
-}
-
-}  // namespace
-
 KioskRig::KioskRig(sim::Simulation& sim, VirtualGateway& gateway, KioskRigOptions options)
     : m_sim(sim), m_gateway(gateway), m_options(std::move(options)), m_host(sim), m_ui(sim) {
     const std::string& tid = m_options.config.terminal_id;
@@ -146,7 +135,7 @@ void VirtualHands::present_face(const kiosk::CitizenIdentity& who, bool live) {
 void VirtualHands::leave_camera() { m_rig.act("face_camera", {{"action", "present_face"}, {"subject", "none"}}); }
 
 void VirtualHands::place_document(std::string_view material) {
-    m_rig.act("document_camera", {{"action", "place_document"}, {"kind", document_kind(material)}});
+    m_rig.act("document_camera", {{"action", "place_document"}, {"kind", kiosk::document_kind(material)}});
 }
 
 void VirtualHands::show_qr(std::string_view payload) {

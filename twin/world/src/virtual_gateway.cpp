@@ -1,6 +1,5 @@
 #include <kiosktwin/world/virtual_gateway.hpp>
 
-#include <kiosktwin/api/envelope.hpp>
 #include <kiosktwin/server/router.hpp>
 
 #include <algorithm>
@@ -101,20 +100,7 @@ server::Request VirtualGatewayTransport::make(const kiosk::GatewayRequest& r) co
 }
 
 GatewayReply VirtualGatewayTransport::reply_of(server::Response&& r) const {
-    GatewayReply out;
-    out.http_status = r.status;
-    try {
-        const api::Envelope e = r.envelope.is_null() ? api::envelope::parse_text(r.body) : api::envelope::parse(r.envelope);
-        out.code = e.code;
-        out.error = e.error_id;
-        out.msg = e.msg;
-        out.data = e.ok() || r.envelope.is_null() ? e.data : std::move(r.envelope["data"]);
-    } catch (const api::MalformedEnvelope& ex) {
-        out.code = -1;
-        out.error = "malformed-envelope";
-        out.msg = ex.what();
-    }
-    return out;
+    return r.envelope.is_null() ? GatewayReply::from_text(r.status, r.body) : GatewayReply::from_envelope(r.status, r.envelope);
 }
 
 sim::Process<GatewayReply> VirtualGatewayTransport::send(const kiosk::GatewayRequest& request, sim::Duration timeout) {

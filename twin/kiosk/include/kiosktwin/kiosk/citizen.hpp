@@ -58,6 +58,7 @@ public:
     virtual void remove_card() = 0;
     virtual void present_face(const CitizenIdentity& who, bool live) = 0;
     virtual void leave_camera() = 0;
+    /// Places the material on the document camera (as document_kind(material)).
     virtual void place_document(std::string_view material) = 0;
     virtual void show_qr(std::string_view payload) = 0;
     virtual void take_receipt() = 0;
@@ -65,6 +66,10 @@ public:
     /// Pays on the phone (the payment channel tells the platform).
     virtual void pay(std::string_view payment_id) = 0;
 };
+
+/// The document camera's page kind for a material's name, as a citizen
+/// places it: "household_register" (户口簿), "id_front" (身份证), else "a4".
+std::string_view document_kind(std::string_view material) noexcept;
 
 struct CitizenResult {
     bool finished = false;           ///< the kiosk went back home after the session

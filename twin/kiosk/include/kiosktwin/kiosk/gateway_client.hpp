@@ -44,6 +44,13 @@ struct GatewayReply {
     }
     /// "link-down", "timeout", or the error id, for outcomes and logs.
     std::string reason() const;
+
+    /// An answer read from its HTTP status and envelope text (live), or from
+    /// the envelope the in-process gateway built (virtual): the same fields
+    /// either way; a body that is not an envelope is code -1,
+    /// "malformed-envelope".
+    static GatewayReply from_text(int http_status, std::string_view body);
+    static GatewayReply from_envelope(int http_status, const nlohmann::json& envelope);
 };
 
 /// Moves one request to the gateway and its envelope back.
