@@ -4,12 +4,13 @@
 // next port is tried), ready once its JSON line is on stdout, stopped with
 // SIGTERM (graceful) or SIGKILL (the crash test). Every wait is bounded.
 //
-// Ports: 33000 + (pid % 500) * 8 .. +7, a block of 8 per test process,
+// Ports: 7000 + (pid % 400) * 8 .. +7, a block of 8 per test process,
 // clear of the other tests' ranges (app.e2e_devices 20000-28000, app.cli
 // 28100-30537, the trainers' docs 30600-30617, the developers' docs
-// 31090-31109, app.e2e_links 31120-32739). The block lies in Linux's
-// ephemeral range, where an outgoing connection may hold a port now and
-// then: that is the "cannot listen" case, retried on the block's next port.
+// 31090-31109, app.e2e_links 31120-32739, app.kiosk_live 2000-6817) and
+// below Linux's ephemeral range (32768-60999), where the other tests'
+// outgoing connections hold ports. A port some other program holds is the
+// "cannot listen" case, retried on the block's next port.
 #pragma once
 
 #include "run_command.hpp"
@@ -36,7 +37,7 @@ namespace kiosktwin::test {
 /// The next port of this process's block (cycles through the 8).
 inline int next_gateway_port() {
     static int turn = 0;
-    return 33000 + static_cast<int>(::getpid() % 500) * 8 + (turn++ % 8);
+    return 7000 + static_cast<int>(::getpid() % 400) * 8 + (turn++ % 8);
 }
 
 /// A scratch directory, removed at the end.

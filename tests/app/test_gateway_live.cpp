@@ -4,7 +4,7 @@
 // @h.txt ...`). Health, signed calls and their refusals, bad input over the
 // wire (malformed JSON, oversized bodies, wrong media type, garbage HTTP),
 // keep-alive, and a restart on the same database. Ports: see
-// gateway_process.hpp (33000 + (pid % 500) * 8 .. +7). Every wait is bounded.
+// gateway_process.hpp (7000 + (pid % 400) * 8 .. +7). Every wait is bounded.
 #include "gateway_process.hpp"
 #include "run_command.hpp"
 

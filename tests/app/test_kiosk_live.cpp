@@ -5,9 +5,10 @@
 // item, login, and the device exchanges in order (R-7.1-2: one flow, live
 // or virtual).
 //
-// Ports: 34000 + (pid % 400) * 12 (a bench uses its base, + 8, + 9 and
-// + 10..+ 18 for kiosk 1); a block whose ports are taken is retried further
-// on. Every wait is bounded.
+// Ports: 2000 + (pid % 400) * 12 (a bench uses its base, + 8, + 9 and
+// + 10..+ 18 for kiosk 1), below Linux's ephemeral range (32768-60999) whose
+// ports other tests' client connections hold; a block whose ports are taken
+// is retried further on. Every wait is bounded.
 #include "run_command.hpp"
 #include "serve_process.hpp"
 
@@ -45,7 +46,7 @@ const std::string k_bin = std::string(KIOSKTWIN_BIN_DIR) + "/kiosktwin";
 
 std::vector<int> port_bases() {
     std::vector<int> out;
-    for (int k = 0; k < 4; ++k) out.push_back(34000 + static_cast<int>((::getpid() + k * 131) % 400) * 12);
+    for (int k = 0; k < 8; ++k) out.push_back(2000 + static_cast<int>((::getpid() + k * 131) % 400) * 12);
     return out;
 }
 
