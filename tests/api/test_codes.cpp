@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+namespace api_codes_test {
+
 using namespace kiosktwin::api;
 using codes::RegionLevel;
 using codes::Table;
@@ -157,3 +159,5 @@ TEST_CASE("R-8.2-1: the data dictionary renders as JSON", "[api][codes]") {
         CHECK(j.at(std::string(t->name())).at("entries").size() == t->entries().size());
     CHECK_NOTHROW(j.dump());
 }
+
+}  // namespace api_codes_test

@@ -6,6 +6,8 @@
 
 #include <string>
 
+namespace api_envelope_test {
+
 using namespace kiosktwin::api;
 using nlohmann::json;
 
@@ -113,3 +115,5 @@ TEST_CASE("R-8.2-1: the client refuses malformed envelopes, naming the member", 
             "/data/reason: expected a string");
     refused(R"({"code": 40002, "msg": "x", "data": "request.bad_field"})", "/data: an error's data");
 }
+
+}  // namespace api_envelope_test

@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+namespace api_errors_test {
+
 using namespace kiosktwin::api;
 
 TEST_CASE("R-8.2-1: every error has a unique id and number, number = HTTP status x 100 + serial", "[api][errors]") {
@@ -98,3 +100,5 @@ TEST_CASE("R-8.2-1: the table renders as JSON for the documentation", "[api][err
     CHECK(bad.at("msg_zh") == "证件号码不合法");
     CHECK_NOTHROW(j.dump());  // all valid UTF-8
 }
+
+}  // namespace api_errors_test

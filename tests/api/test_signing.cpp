@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace api_signing_test {
+
 using namespace kiosktwin;
 using api::SignatureMethod;
 using api::SigningRequest;
@@ -547,3 +549,5 @@ TEST_CASE("R-9.2-1 the replay cache's hard cap drops the soonest-expiring first"
     CHECK(v.verify(k_request, signed_headers(k_request, k_calendar.iso8601(start), nonce(0)), now).ok());
     CHECK(v.replay_cache_size() == 100);
 }
+
+}  // namespace api_signing_test

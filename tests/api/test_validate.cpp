@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace api_validate_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::api;
 using nlohmann::json;
@@ -482,3 +484,5 @@ TEST_CASE("R-8.2-1: images are Base64 JPEG/PNG/BMP under a decoded-size cap", "[
     opt.base64_image("/img", 10, Presence::optional);
     CHECK(opt.ok());
 }
+
+}  // namespace api_validate_test

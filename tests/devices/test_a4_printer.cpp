@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+namespace devices_a4_printer_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace kiosktwin::protocol;
@@ -1028,3 +1030,5 @@ TEST_CASE("R-9.3-1: ID numbers in job names are masked in traces and the control
     c.send(at(2), other);
     CHECK(p.describe(at(2))["state"]["jobs"][1]["name"] == "order 1101051949123100231 and 11010519491231002");
 }
+
+}  // namespace devices_a4_printer_test

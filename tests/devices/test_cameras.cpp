@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace devices_cameras_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -435,3 +437,5 @@ TEST_CASE("face camera: capture reports the presented person's face template, or
         }
     CHECK(saw_capture);
 }
+
+}  // namespace devices_cameras_test

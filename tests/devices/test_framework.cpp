@@ -8,6 +8,8 @@
 
 #include <sstream>
 
+namespace devices_framework_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -244,3 +246,5 @@ TEST_CASE("actions are traced with citizen ID numbers masked (R-9.3-1)", "[frame
     CHECK(text.find("11010519491231002X") == std::string::npos);
     CHECK(text.find("1101**********002X") != std::string::npos);
 }
+
+}  // namespace devices_framework_test

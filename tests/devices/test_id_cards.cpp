@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+namespace devices_id_cards_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using nlohmann::json;
@@ -299,3 +301,5 @@ TEST_CASE("generator options and presets from JSON", "[devices][id_cards]") {
     CHECK(regions().size() >= 30);
     CHECK(std::string(find_region("110101")->district) == "东城区");
 }
+
+}  // namespace devices_id_cards_test

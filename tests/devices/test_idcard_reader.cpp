@@ -12,6 +12,8 @@
 
 #include <sstream>
 
+namespace devices_idcard_reader_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -645,3 +647,5 @@ TEST_CASE("a recorded session replays identically, and the trace masks ID number
     CHECK(res.inputs == 31);
     CHECK(res.matches());
 }
+
+}  // namespace devices_idcard_reader_test

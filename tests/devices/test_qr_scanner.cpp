@@ -8,6 +8,8 @@
 
 #include <regex>
 
+namespace devices_qr_scanner_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -361,3 +363,5 @@ TEST_CASE("reads are traced as decoded frames with their raw bytes", "[qr_scanne
     CHECK(d["state"]["reads"] == 1);
     CHECK(d["faults"]["known"].size() == 8);
 }
+
+}  // namespace devices_qr_scanner_test

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+namespace devices_receipt_printer_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -597,3 +599,5 @@ TEST_CASE("garbage in never throws and the printer keeps answering", "[receipt_p
     CHECK(h.ask(ms(1001), 4) != -1);
     CHECK(p.describe(ms(1001))["state"]["unsupported_commands"].get<int>() > 0);
 }
+
+}  // namespace devices_receipt_printer_test

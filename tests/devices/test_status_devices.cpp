@@ -13,6 +13,8 @@
 
 #include <regex>
 
+namespace devices_status_devices_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -467,3 +469,5 @@ TEST_CASE("every status device answers status, 404, 405 and bad JSON the same wa
         CHECK(d->endpoints().front().name == "status");
     }
 }
+
+}  // namespace devices_status_devices_test

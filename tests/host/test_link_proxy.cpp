@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <vector>
 
+namespace host_link_proxy_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::test;
 using namespace std::chrono_literals;
@@ -281,3 +283,5 @@ TEST_CASE("deleting a proxy closes its connections; an unreachable upstream drop
     ::close(lost);
     CHECK(px.api("GET", "/version").first == 200);  // the API still serves
 }
+
+}  // namespace host_link_proxy_test

@@ -20,6 +20,8 @@
 #include <thread>
 #include <unistd.h>
 
+namespace host_live_host_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace kiosktwin::test;
@@ -220,3 +222,5 @@ TEST_CASE("the control API is a pure function of request, devices and time", "[h
     CHECK(api.handle(sim::epoch_time, HttpRequest{"PUT", "/devices", {}, ""}).status == 405);
     CHECK(api.handle(sim::epoch_time, HttpRequest{"GET", "/", {}, ""}).status == 200);
 }
+
+}  // namespace host_live_host_test

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_agent_test {
+
 using namespace kiosk_test;
 using nlohmann::json;
 
@@ -119,3 +121,5 @@ TEST_CASE("a remote restart reboots between sessions; the log is uploaded masked
     CHECK(all.find(who.id_number) == std::string::npos);
     CHECK(b.rig.kiosk().counters().log_uploads >= 1);
 }
+
+}  // namespace kiosk_agent_test

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_degradation_test {
+
 using namespace kiosk_test;
 
 namespace {
@@ -156,3 +158,5 @@ TEST_CASE("a card read that fails mid-way is retried by the driver; the session 
     CHECK(o->submitted);
     CHECK(o->login == "id_card");
 }
+
+}  // namespace kiosk_degradation_test

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_device_host_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -108,3 +110,5 @@ TEST_CASE("an HTTP request resumes after the device's delay", "[device_host]") {
     s.run();
     CHECK(p.result());
 }
+
+}  // namespace kiosk_device_host_test

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+namespace kiosk_driver_a4_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::kiosk;
 using namespace std::chrono_literals;
@@ -305,3 +307,5 @@ TEST_CASE("a printer that never answers: ABSENT no-reply after the retries", "[d
     CHECK(b.driver.counters().retries == 2);
     CHECK(b.driver.counters().timeouts == 3);
 }
+
+}  // namespace kiosk_driver_a4_test

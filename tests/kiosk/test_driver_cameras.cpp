@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_driver_cameras_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -487,3 +489,5 @@ TEST_CASE("document camera faults: crop_fail, glare, frozen frames, mid-stream l
     CHECK(run(b.sim, b.driver.poll()) == Health::absent);
     CHECK(b.driver.status().reasons == Reasons{"absent"});
 }
+
+}  // namespace kiosk_driver_cameras_test

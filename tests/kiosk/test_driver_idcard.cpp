@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace kiosk_driver_idcard_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using devices::Health;
@@ -397,7 +399,7 @@ TEST_CASE("R-8.3-1: timeouts follow the line speed", "[kiosk][idcard][R-8.3-1]")
     }
 }
 
-TEST_CASE("R-7.2-1: a line that breaks is ABSENT, and OK again once it reopens", "[kiosk][idcard][R-7.2-1]") {
+TEST_CASE("R-7.2-1: a reader line that breaks is ABSENT, and OK again once it reopens", "[kiosk][idcard][R-7.2-1]") {
     Bench b;
     REQUIRE(b.poll() == Health::ok);
     SECTION("pulled and not back: ABSENT; plugged in again: OK") {
@@ -438,3 +440,5 @@ TEST_CASE("a poll reads the SAM id once", "[kiosk][idcard]") {
     CHECK(b.poll() == Health::ok);
     CHECK(b.drv.sam_id() == c.sam_id);
 }
+
+}  // namespace kiosk_driver_idcard_test

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_driver_local_service_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::devices;
 using namespace std::chrono_literals;
@@ -293,3 +295,5 @@ TEST_CASE("error names become keywords", "[local_service]") {
     CHECK(kiosk::service_error_keyword("timeout") == "citizen-timeout");
     CHECK(kiosk::service_error_keyword("card_reported_lost") == "card-reported-lost");
 }
+
+}  // namespace kiosk_driver_local_service_test

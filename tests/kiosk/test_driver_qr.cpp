@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace kiosk_driver_qr_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using devices::Health;
@@ -321,7 +323,7 @@ TEST_CASE("R-7.2-1: a scanner that does not answer its poll is FAULT", "[kiosk][
     }
 }
 
-TEST_CASE("R-7.2-1: a line that breaks is ABSENT, and OK again once it reopens", "[kiosk][qr][R-7.2-1][R-8.3-1]") {
+TEST_CASE("R-7.2-1: a scanner line that breaks is ABSENT, and OK again once it reopens", "[kiosk][qr][R-7.2-1][R-8.3-1]") {
     Bench b;
     REQUIRE(b.poll() == Health::ok);
     SECTION("pulled and not back") {
@@ -354,3 +356,5 @@ TEST_CASE("R-7.2-1: a line that breaks is ABSENT, and OK again once it reopens",
         CHECK(b.drv.status().health == Health::ok);
     }
 }
+
+}  // namespace kiosk_driver_qr_test

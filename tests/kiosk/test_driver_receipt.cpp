@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+namespace kiosk_driver_receipt_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::kiosk;
 using namespace std::chrono_literals;
@@ -363,3 +365,5 @@ TEST_CASE("poll during a print does not touch the line; a second print is refuse
     CHECK(second.result().error == "in-use");
     CHECK(b.printer.waiting_receipts().size() == 1);
 }
+
+}  // namespace kiosk_driver_receipt_test

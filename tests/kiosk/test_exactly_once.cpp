@@ -14,6 +14,8 @@
 #include <map>
 #include <set>
 
+namespace kiosk_exactly_once_test {
+
 using namespace kiosk_test;
 using nlohmann::json;
 
@@ -188,3 +190,5 @@ TEST_CASE("exactly once: 1,000 sessions under device, link and gateway faults ag
     for (auto& c : crowd) c.interrupt();
     sim.run_until(sim.now());
 }
+
+}  // namespace kiosk_exactly_once_test

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_fault_taxonomy_test {
+
 using namespace kiosk_test;
 
 namespace {
@@ -76,3 +78,5 @@ TEST_CASE("each device fault leads to its degradation and one recorded outcome [
         }
     }
 }
+
+}  // namespace kiosk_fault_taxonomy_test

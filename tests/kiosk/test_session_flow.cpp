@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace kiosk_session_flow_test {
+
 using namespace kiosk_test;
 using nlohmann::json;
 
@@ -290,3 +292,5 @@ TEST_CASE("ID numbers are masked on every screen, in the log and on the receipt 
     CHECK(contains(printed, "受理回执"));  // the GB18030 text decoded back by the printer
     CHECK(contains(printed, protocol::mask_id(who.id_number)));
 }
+
+}  // namespace kiosk_session_flow_test

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <map>
 
+namespace link_extensions_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::test;
 using link::Link;
@@ -210,3 +212,5 @@ TEST_CASE("a bad schedule is refused with the reason", "[link][schedule]") {
     }
     CHECK(l.toxics().empty());
 }
+
+}  // namespace link_extensions_test

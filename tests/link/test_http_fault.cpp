@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+namespace link_http_fault_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::test;
 using link::Connection;
@@ -892,3 +894,5 @@ TEST_CASE("two http_fault toxics on one link keep pipelined responses in request
         CHECK(c->passthrough(up));
     }
 }
+
+}  // namespace link_http_fault_test

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 
+namespace link_latency_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::test;
 
@@ -142,3 +144,5 @@ TEST_CASE("a draw below zero is zero", "[link][latency]") {
     const auto zeros = std::count(d.begin(), d.end(), 0.0);
     CHECK(std::abs(static_cast<double>(zeros) / k_chunks - 15.0 / 40.0) < 0.03);
 }
+
+}  // namespace link_latency_test

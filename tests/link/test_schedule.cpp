@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace link_schedule_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::link;
 using namespace std::chrono_literals;
@@ -450,3 +452,5 @@ TEST_CASE("bad schedules are refused with a message naming the bad part", "[sche
         for (const std::string& p : parts) CHECK(msg.find(p) != std::string::npos);
     }
 }
+
+}  // namespace link_schedule_test

@@ -9,6 +9,8 @@
 
 #include <cmath>
 
+namespace link_toxics_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::test;
 using link::Link;
@@ -366,3 +368,5 @@ TEST_CASE("toxic specs follow Toxiproxy's defaults and refuse bad attributes", "
                Catch::Contains("attributes.average_size"));
     CHECK_THAT(error_of(R"({"type": "http_fault", "stream": "downstream"})"), Catch::Contains("upstream"));
 }
+
+}  // namespace link_toxics_test

@@ -16,6 +16,8 @@
 #include <tuple>
 #include <vector>
 
+namespace link_toxiproxy_api_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::test;
 using link::ApiRequest;
@@ -759,3 +761,5 @@ TEST_CASE("GET /metrics gives Prometheus text with Toxiproxy's byte counters", "
                       "upstream=\"127.0.0.1:9100\"} 1") != std::string::npos);
     CHECK(call(table, "POST", "/metrics").status == 405);
 }
+
+}  // namespace link_toxiproxy_api_test

@@ -18,6 +18,8 @@
 #include <set>
 #include <vector>
 
+namespace live_gateway_transport_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using live_test::Answer;
@@ -198,3 +200,5 @@ TEST_CASE("endpoints: a kiosk's devices by kind, through their link proxies unle
     CHECK_THROWS_WITH(live::KioskEndpoints::from_json(doc, "kiosk-2"), Catch::Contains("no kiosk kiosk-2"));
     CHECK_THROWS_WITH(live::KioskEndpoints::from_json(json::object(), "kiosk-1"), Catch::Contains("/kiosks"));
 }
+
+}  // namespace live_gateway_transport_test

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <vector>
 
+namespace live_hands_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using live_test::Answer;
@@ -77,3 +79,5 @@ TEST_CASE("hands: actions reach the control API in order, and the simulation wai
     CHECK(log[0].find("kiosk-1/face present_face failed") != std::string::npos);
     CHECK_FALSE(hands.act("receipt_printer", {{"action", "take_receipt"}}));  // no such device here
 }
+
+}  // namespace live_hands_test

@@ -14,6 +14,8 @@
 #include <optional>
 #include <vector>
 
+namespace live_http_channel_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using kiosk::ChannelError;
@@ -112,3 +114,5 @@ TEST_CASE("HTTP: nothing listening is refused; a hang-up is closed", "[http]") {
     REQUIRE(b);
     CHECK(b->error == ChannelError::closed);
 }
+
+}  // namespace live_http_channel_test

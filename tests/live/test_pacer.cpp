@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+namespace live_pacer_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -146,3 +148,5 @@ TEST_CASE("the pacer refuses a speed that is not positive", "[pacer]") {
     CHECK_THROWS_AS(live::LivePacer(sim, {.speed = 0.0}), std::invalid_argument);
     CHECK_THROWS_AS(live::LivePacer(sim, {.speed = -1.0}), std::invalid_argument);
 }
+
+}  // namespace live_pacer_test

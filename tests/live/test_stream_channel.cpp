@@ -23,6 +23,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+namespace live_stream_channel_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using kiosk::ChannelError;
@@ -259,3 +261,5 @@ TEST_CASE("serial: a tty that does not exist is refused until it does", "[stream
     run_until_done(pacer, p);
     CHECK(reopened == ChannelError::refused);
 }
+
+}  // namespace live_stream_channel_test

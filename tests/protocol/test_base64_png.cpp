@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+namespace protocol_base64_png_test {
+
 using namespace kiosktwin::protocol;
 
 namespace {
@@ -78,3 +80,5 @@ TEST_CASE("Base64 can be checked and sized without decoding", "[protocol][base64
         if (decoded) CHECK(decoded->size() == *size);
     }
 }
+
+}  // namespace protocol_base64_png_test

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace protocol_citizen_id_test {
+
 using namespace kiosktwin::protocol;
 namespace cid = kiosktwin::protocol::citizen_id;
 
@@ -110,3 +112,5 @@ TEST_CASE("GB/T 3304 nation codes", "[protocol][citizen_id]") {
     CHECK(nation_name("57") == nullptr);
     CHECK(nation_name("1") == nullptr);
 }
+
+}  // namespace protocol_citizen_id_test

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+namespace protocol_escpos_test {
+
 using namespace kiosktwin::protocol;
 using namespace kiosktwin::protocol::escpos;
 
@@ -533,3 +535,5 @@ TEST_CASE("events describe themselves for traces", "[escpos]") {
     CHECK(ev[3].describe() == "unsupported (unknown) 1b 5a");
     CHECK(std::string(to_string(EventKind::realtime_status)) == "realtime_status");
 }
+
+}  // namespace protocol_escpos_test

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+namespace protocol_http1_test {
+
 using namespace kiosktwin::protocol::http1;
 using Kind = Event::Kind;
 using namespace std::string_literals;
@@ -950,3 +952,5 @@ TEST_CASE("splitting a stream anywhere finds the same messages", "[http1][split]
         }
     }
 }
+
+}  // namespace protocol_http1_test

@@ -8,6 +8,8 @@
 #include <initializer_list>
 #include <string>
 
+namespace protocol_ipp_test {
+
 using namespace kiosktwin::protocol;
 
 namespace {
@@ -402,3 +404,5 @@ TEST_CASE("operation, status and state names follow RFC 8011", "[protocol][ipp]"
     CHECK(group_name(IppGroupTag::unsupported) == "unsupported-attributes-tag");
     CHECK(tag_name(IppTag::mime_media_type) == "mimeMediaType");
 }
+
+}  // namespace protocol_ipp_test

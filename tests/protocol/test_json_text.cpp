@@ -11,6 +11,8 @@
 #include <cmath>
 #include <string>
 
+namespace protocol_json_text_test {
+
 using namespace kiosktwin::protocol;
 using nlohmann::json;
 
@@ -165,3 +167,5 @@ TEST_CASE("json_text: dump of every kind of value is nlohmann/json's, byte for b
         CHECK(dump_json(v) == v.dump());
     }
 }
+
+}  // namespace protocol_json_text_test

@@ -8,6 +8,8 @@
 
 #include <string>
 
+namespace protocol_local_service_test {
+
 using namespace kiosktwin::protocol;
 using namespace kiosktwin::protocol::local_service;
 using nlohmann::json;
@@ -226,3 +228,5 @@ TEST_CASE("field checks name the member and say what is wrong", "[local_service]
     CHECK(base64_field(body, "id_photo")->size() == 1024);
     CHECK_FALSE(base64_field(body, "score").has_value());  // not a string
 }
+
+}  // namespace protocol_local_service_test

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+namespace protocol_receipt_render_test {
+
 using namespace kiosktwin::protocol;
 using namespace kiosktwin::protocol::escpos;
 
@@ -381,3 +383,5 @@ TEST_CASE("the npm encoder's 办件 receipt lays out as the kiosk meant it (R-9.
     CHECK_FALSE(rs[1].cut);
     CHECK(rs[1].length_dots == 30);
 }
+
+}  // namespace protocol_receipt_render_test

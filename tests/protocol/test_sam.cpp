@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+namespace protocol_sam_test {
+
 using namespace kiosktwin::protocol;
 
 namespace {
@@ -511,3 +513,5 @@ TEST_CASE("appended address and SAM id", "[protocol][sam]") {
     CHECK_FALSE(SamId::parse("05.01-20260315-0012345678"));
     CHECK_FALSE(SamId::decode(Bytes(15)));
 }
+
+}  // namespace protocol_sam_test

@@ -7,6 +7,8 @@
 
 #include <string>
 
+namespace protocol_scanner_test {
+
 using namespace kiosktwin::protocol;
 using namespace std::chrono_literals;
 using K = ScannerHostInput::Kind;
@@ -188,3 +190,5 @@ TEST_CASE("UTF-8 re-encoded as GBK for the table's characters, '?' for the rest"
     CHECK(unmapped == 3);
     CHECK(gbk_table_size() > 300);
 }
+
+}  // namespace protocol_scanner_test

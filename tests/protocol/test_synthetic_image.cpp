@@ -9,6 +9,8 @@
 #include <cmath>
 #include <stdexcept>
 
+namespace protocol_synthetic_image_test {
+
 using namespace kiosktwin::protocol;
 
 namespace {
@@ -197,3 +199,5 @@ TEST_CASE("pen strokes are drawn dark on white, bad points skipped", "[synthetic
     const GreyImage odd = render_strokes(100, 50, {{{nan, 1}, {1e300, -1e300}, {20, 20}}, {}});
     CHECK(odd.width == 100);
 }
+
+}  // namespace protocol_synthetic_image_test

@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+namespace server_journal_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -669,3 +671,5 @@ TEST_CASE("a refusal on the wire is audited, journaled and replayed like any req
     }
     std::filesystem::remove_all(dir);
 }
+
+}  // namespace server_journal_test

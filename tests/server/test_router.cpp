@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace server_router_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -69,3 +71,5 @@ TEST_CASE("the OpenAPI document lists every route and is served", "[router][open
     CHECK(r.status == 200);
     CHECK(nlohmann::json::parse(r.body)["openapi"] == "3.0.3");
 }
+
+}  // namespace server_router_test

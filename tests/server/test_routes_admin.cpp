@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+namespace server_routes_admin_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -690,3 +692,5 @@ TEST_CASE("admin: the audit log is paged, its chain verifies, and no ID number i
     CHECK(log.find(protocol::mask_id(alice.id_number)) != std::string::npos);
     CHECK(b.st.audit.verify().ok);
 }
+
+}  // namespace server_routes_admin_test

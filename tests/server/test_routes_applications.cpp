@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+namespace server_routes_applications_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -704,3 +706,5 @@ TEST_CASE("the OpenAPI document describes the application routes and their idemp
     CHECK(doc["paths"]["/api/v1/applications/{case_no}/receipt"]["get"]["parameters"][0]["name"] == "case_no");
     CHECK(doc["paths"]["/api/v1/applications/{case_no}/certificate"]["get"]["responses"].contains("404"));
 }
+
+}  // namespace server_routes_applications_test

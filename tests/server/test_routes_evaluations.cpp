@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+namespace server_routes_evaluations_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -369,3 +371,5 @@ TEST_CASE("evaluations: the platform walks a 差评's rectification, with the re
     }
     CHECK(b.st.audit.verify().ok);
 }
+
+}  // namespace server_routes_evaluations_test

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+namespace server_routes_identity_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -411,3 +413,5 @@ TEST_CASE("the OpenAPI document describes the identity routes", "[identity][open
                  .size() == 3);
     CHECK(doc["paths"]["/api/v1/identity/eid-qr"]["post"].contains("requestBody"));
 }
+
+}  // namespace server_routes_identity_test

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+namespace server_routes_payments_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -471,3 +473,5 @@ TEST_CASE("licences: issued by the platform, looked up by holder, verified and r
     CHECK(log.find(bob.id_number) == std::string::npos);
     CHECK(b.st.audit.verify().ok);
 }
+
+}  // namespace server_routes_payments_test

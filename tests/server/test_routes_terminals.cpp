@@ -14,6 +14,8 @@
 
 #include <string>
 
+namespace server_routes_terminals_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::server;
 using namespace kiosktwin::server::test;
@@ -447,3 +449,5 @@ TEST_CASE("unsigned reads change nothing; the OpenAPI document describes the ter
     CHECK(doc["paths"]["/api/v1/terminals/self"]["get"]["responses"].contains("403"));
     CHECK(doc["paths"]["/api/v1/terminals/logs"]["post"].contains("requestBody"));
 }
+
+}  // namespace server_routes_terminals_test

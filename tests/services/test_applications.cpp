@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+namespace services_applications_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services::applications;
 using api::ErrorCode;
@@ -480,3 +482,5 @@ TEST_CASE("R-8.4-1: the store round-trips through JSON", "[services][application
     broken["applications"][0].erase("history");
     CHECK_THROWS_WITH(Applications::from_json(broken), Catch::Contains("/applications/0/history"));
 }
+
+}  // namespace services_applications_test

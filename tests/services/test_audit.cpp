@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+namespace services_audit_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services::audit;
 using api::ErrorCode;
@@ -183,3 +185,5 @@ TEST_CASE("the canonical form is exactly the record's JSON without the hash, as 
     bad.actor = std::string("\xE4\xB8");  // truncated
     CHECK_THROWS_AS(canonical(bad), std::invalid_argument);
 }
+
+}  // namespace services_audit_test

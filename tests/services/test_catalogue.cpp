@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 
+namespace services_catalogue_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services::catalogue;
 using api::ErrorCode;
@@ -491,3 +493,5 @@ TEST_CASE("paging the kiosk listing", "[services][catalogue]") {
     CHECK(j.at("items").size() == 3);
     CHECK(j.at("total") == offered.size());
 }
+
+}  // namespace services_catalogue_test

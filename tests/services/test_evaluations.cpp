@@ -7,6 +7,8 @@
 #include <chrono>
 #include <string>
 
+namespace services_evaluations_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services::evaluations;
 using api::ErrorCode;
@@ -194,3 +196,5 @@ TEST_CASE("R-11.4-1: summary statistics by level and reason; JSON round trip", "
     broken["evaluations"][2]["level"] = 7;
     CHECK_THROWS_WITH(Evaluations::from_json(broken), Catch::Contains("/evaluations/2/level"));
 }
+
+}  // namespace services_evaluations_test

@@ -13,6 +13,8 @@
 #include <functional>
 #include <memory>
 
+namespace services_identity_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using services::EidResult;
@@ -315,3 +317,5 @@ TEST_CASE("R-8.4-1: the identity service refuses a bad configuration", "[service
     cfg.face.impostor_b = 0;
     CHECK_THROWS_AS(services::IdentityService(population(), cfg), std::invalid_argument);
 }
+
+}  // namespace services_identity_test

@@ -7,6 +7,8 @@
 
 #include <chrono>
 
+namespace services_licences_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services::licences;
 using api::ErrorCode;
@@ -69,3 +71,5 @@ TEST_CASE("R-8.4-1: an application references a licence by number as material", 
     CHECK(m->licence_ref == l.number);
     CHECK((*lic.verify(m->licence_ref, at(2h)))["valid"] == true);
 }
+
+}  // namespace services_licences_test

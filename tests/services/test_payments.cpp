@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+namespace services_payments_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services::payments;
 using api::ErrorCode;
@@ -84,3 +86,5 @@ TEST_CASE("R-8.4-1: payments store JSON round trip", "[payments]") {
     broken["payments"][0]["state"] = "lost";
     CHECK_THROWS_WITH(Payments::from_json(broken), Catch::Contains("/payments/0/state"));
 }
+
+}  // namespace services_payments_test

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <unordered_set>
 
+namespace services_population_test {
+
 using namespace kiosktwin;
 using protocol::CivilDate;
 using services::Resident;
@@ -31,7 +33,7 @@ constexpr std::size_t k_asset_size = 1000;
 std::string regenerate_hint() {
     return "assets/population/residents-1000.jsonl is not what generate_population(1, 1000) gives.\n"
            "If the generator changed on purpose, review the change and regenerate the asset with\n"
-           "    build/bin/services_test_population \"[.regenerate]\"\n"
+           "    build/dev/bin/services_tests \"[.regenerate]\"    (the dev preset's tests)\n"
            "then commit the new file.";
 }
 
@@ -210,3 +212,5 @@ TEST_CASE("regenerate assets/population/residents-1000.jsonl", "[.regenerate]") 
     REQUIRE(out.good());
     WARN("wrote " << asset_path().string());
 }
+
+}  // namespace services_population_test

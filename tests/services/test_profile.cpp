@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+namespace services_profile_test {
+
 using namespace kiosktwin;
 using namespace std::chrono_literals;
 using services::ServiceProfile;
@@ -190,3 +192,5 @@ TEST_CASE("R-8.4-1: a draw is reproducible and consumes exactly two uniforms", "
     (void)d.next();
     CHECK(c == d);
 }
+
+}  // namespace services_profile_test

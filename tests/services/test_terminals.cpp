@@ -9,6 +9,8 @@
 #include <chrono>
 #include <string>
 
+namespace services_terminals_test {
+
 using namespace kiosktwin;
 using namespace kiosktwin::services;
 using namespace kiosktwin::services::terminals;
@@ -315,3 +317,5 @@ TEST_CASE("R-8.4-1: the registry round-trips through JSON", "[services][terminal
     CHECK(j["terminals"][0]["last_heartbeat"] == "2026-06-01T00:01:30+08:00");
     CHECK_THROWS_AS(Registry::from_json(json{{"terminals", 3}}, log), std::invalid_argument);
 }
+
+}  // namespace services_terminals_test
