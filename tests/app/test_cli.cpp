@@ -44,7 +44,7 @@ TEST_CASE("kiosktwin and every verb answer --help with exit 0", "[cli]") {
     CHECK(top.exit_code == 0);
     for (const char* verb : {"run", "validate", "serve", "replay", "bench", "gateway", "sign"}) CHECK(top.out.find(verb) != std::string::npos);
     for (const char* verb : {"run", "validate", "serve", "replay", "bench", "bench mmc", "bench devices", "bench link",
-                             "bench gateway", "gateway", "sign"}) {
+                             "bench gateway", "bench site", "bench kiosk", "kiosk", "gateway", "sign"}) {
         INFO(verb);
         const auto r = kt(std::string(verb) + " --help");
         CHECK(r.exit_code == 0);
@@ -54,6 +54,7 @@ TEST_CASE("kiosktwin and every verb answer --help with exit 0", "[cli]") {
     const auto run = kt("run --help");
     CHECK(run.out.find("/hall/kiosks") != std::string::npos);
     CHECK(run.out.find("Self-service kiosks in the hall [kiosks]") != std::string::npos);
+    CHECK(run.out.find("/sites/*/staff/technicians") != std::string::npos);  // and the site scenario's
     CHECK(kt("--version").out.find("0.1.0") != std::string::npos);
 }
 
@@ -69,9 +70,9 @@ TEST_CASE("usage errors exit 2 with a message", "[cli]") {
 }
 
 TEST_CASE("validate accepts the default scenario and names the path of every problem", "[cli]") {
-    const auto ok = kt("validate scenarios/default.json");
+    const auto ok = kt("validate scenarios/hall.json");
     CHECK(ok.exit_code == 0);
-    CHECK(ok.out.find("valid scenario \"default\"") != std::string::npos);
+    CHECK(ok.out.find("valid scenario \"hall\"") != std::string::npos);
 
     const std::string bad = write_temp("bad.json", R"({"hall": {"kiosks": 0}, "service": {"mean_min": "six"}})");
     const auto r = kt("validate '" + bad + "'");
@@ -95,7 +96,7 @@ TEST_CASE("validate accepts the default scenario and names the path of every pro
 }
 
 TEST_CASE("run with --json prints one object with seed, hash and metrics with CIs", "[cli]") {
-    const auto r = kt("run scenarios/default.json --replications 5 --json");
+    const auto r = kt("run scenarios/hall.json --replications 5 --json");
     REQUIRE(r.exit_code == 0);
     const json j = parse_one_object(r.out);
     CHECK(j["seed"] == 20260601);
@@ -114,23 +115,23 @@ TEST_CASE("run with --json prints one object with seed, hash and metrics with CI
 }
 
 TEST_CASE("the same scenario and seed give byte-identical JSON, whatever the threads", "[cli][determinism]") {
-    const auto a = kt("run scenarios/default.json --json --jobs 1");
-    const auto b = kt("run scenarios/default.json --json --jobs 2");
+    const auto a = kt("run scenarios/hall.json --json --jobs 1");
+    const auto b = kt("run scenarios/hall.json --json --jobs 2");
     REQUIRE(a.exit_code == 0);
     CHECK(a.out == b.out);
-    const auto c = kt("run scenarios/default.json --json --seed 7");
+    const auto c = kt("run scenarios/hall.json --json --seed 7");
     CHECK(c.out != a.out);
     CHECK(parse_one_object(c.out)["seed"] == 7);
 }
 
 TEST_CASE("overrides change the scenario, are validated and change its hash", "[cli]") {
-    const json base = parse_one_object(kt("run scenarios/default.json --replications 2 --json").out);
-    const json six = parse_one_object(kt("run scenarios/default.json --replications 2 --set hall.kiosks=6 --json").out);
+    const json base = parse_one_object(kt("run scenarios/hall.json --replications 2 --json").out);
+    const json six = parse_one_object(kt("run scenarios/hall.json --replications 2 --set hall.kiosks=6 --json").out);
     CHECK(six["scenario"]["effective"]["hall"]["kiosks"] == 6);
     CHECK(six["scenario"]["sha256"] != base["scenario"]["sha256"]);
     CHECK(six["results"]["metrics"]["utilisation_pct"]["mean"].get<double>() <
           base["results"]["metrics"]["utilisation_pct"]["mean"].get<double>());
-    const auto bad = kt("run scenarios/default.json --set hall.kiosks=-3");
+    const auto bad = kt("run scenarios/hall.json --set hall.kiosks=-3");
     CHECK(bad.exit_code == 1);
     CHECK(bad.err.find("/hall/kiosks: expected an integer") != std::string::npos);
 }
@@ -138,7 +139,7 @@ TEST_CASE("overrides change the scenario, are validated and change its hash", "[
 TEST_CASE("run writes the result to --out and stays quiet on a pipe", "[cli]") {
     const auto out = std::filesystem::temp_directory_path() / "kiosktwin-run.json";
     std::filesystem::remove(out);
-    const auto r = kt("run scenarios/default.json --replications 3 --out '" + out.string() + "'");
+    const auto r = kt("run scenarios/hall.json --replications 3 --out '" + out.string() + "'");
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("Wait, 95th percentile (served)") != std::string::npos);
     CHECK(r.err.empty());  // no progress bar when stderr is not a terminal
@@ -184,7 +185,7 @@ TEST_CASE("serve hosts several kiosks in one process, each on its own ports", "[
     CHECK(ep["gateway"]["url"] == "http://127.0.0.1:" + std::to_string(base + 9));
     CHECK_FALSE(std::filesystem::exists(dir / "endpoints.json"));  // removed on the way out
     std::filesystem::remove_all(dir);
-    const auto bad = kt("serve scenarios/default.json --duration 1");  // a hall scenario is not a bench
+    const auto bad = kt("serve scenarios/hall.json --duration 1");  // a hall scenario is not a bench
     CHECK(bad.exit_code == 1);
     CHECK(bad.err.find("/kiosks: expected a list of at least one kiosk") != std::string::npos);
 
@@ -225,25 +226,79 @@ TEST_CASE("every scenario in the library validates and runs", "[scenarios]") {
     // ns-3's examples-to-run: a scenario file is a test too.
     int n = 0;
     for (const auto& e : std::filesystem::directory_iterator(k_src + "/scenarios")) {
-        if (e.path().extension() != ".json") continue;
+        if (e.path().extension() != ".json" || e.path().filename() == "site.schema.json") continue;
         ++n;
         const std::string file = std::filesystem::relative(e.path(), k_src).string();
         INFO(file);
         CHECK(kt("validate " + file).exit_code == 0);
         if (json::parse(slurp(e.path().string())).contains("kiosks")) continue;  // a bench: served by the host tests
-        const auto r = kt("run " + file + " --replications 2 --json");
+        // A short horizon: a site scenario runs on the full kiosk stack.
+        const auto r = kt("run " + file + " --replications 2 --set horizon.days=1 --db '' --json");
         CHECK(r.exit_code == 0);
-        CHECK(parse_one_object(r.out)["results"]["metrics"]["served_per_day"]["mean"].get<double>() > 0);
+        const json metrics = parse_one_object(r.out)["results"]["metrics"];
+        CHECK(metrics[metrics.contains("cases_per_day") ? "cases_per_day" : "served_per_day"]["mean"].get<double>() > 0);
     }
     CHECK(n >= 1);
 }
 
 TEST_CASE("a run shows progress on a terminal", "[cli]") {
     // script(1) (Debian's essential bsdutils) gives the program a pseudo-terminal.
-    const auto r = run_command("script -qfec \"'" + k_bin + "' run scenarios/default.json --replications 4 --jobs 1\" /dev/null",
+    const auto r = run_command("script -qfec \"'" + k_bin + "' run scenarios/hall.json --replications 4 --jobs 1\" /dev/null",
                                k_src);
     CHECK(r.exit_code == 0);
-    CHECK(r.out.find("default (seed 20260601) [") != std::string::npos);
+    CHECK(r.out.find("hall (seed 20260601) [") != std::string::npos);
     CHECK(r.out.find("4/4") != std::string::npos);
     CHECK(r.out.find("Kiosk utilisation") != std::string::npos);
+}
+
+TEST_CASE("run on a site scenario: clause-10 metrics with formulas, byte-identical for the same seed, and recorded "
+          "[R-10.1-1] [R-10.1-2]",
+          "[sites]") {
+    const std::string args = "run scenarios/default.json --replications 2 --set horizon.days=1 --json";
+    const auto a = kt(args + " --db '' --jobs 1");
+    const auto b = kt(args + " --db '' --jobs 2");
+    REQUIRE(a.exit_code == 0);
+    CHECK(a.out == b.out);  // the same seed: the same bytes, whatever the threads
+    const json r = parse_one_object(a.out);
+    CHECK(r["kind"] == "sites");
+    const json& m = r["results"]["metrics"];
+    for (const char* key : {"cases_per_day", "wait_p95_min", "utilisation_pct", "daily_use_pct", "power_on_pct",
+                            "online_pct", "fault_rate_pct", "mttr_h", "sla_pct", "self_service_pct", "balked_pct",
+                            "reneged_pct", "satisfaction_pct"}) {
+        INFO(key);
+        REQUIRE(m.contains(key));
+        CHECK_FALSE(m[key]["formula"].get<std::string>().empty());
+        CHECK(m[key]["ci95"].is_array());
+    }
+    CHECK(m["cases_per_day"]["mean"].get<double>() > 100);
+    CHECK(r["results"]["targets"]["satisfaction"]["target"] == 90.0);
+    CHECK(r["results"]["tables"]["cases_by_item"].size() > 3);
+    CHECK(r["results"]["tables"]["cases_by_kiosk"].size() == 11);
+
+    const auto db = std::filesystem::temp_directory_path() / ("kiosktwin-cli-" + std::to_string(::getpid())) / "runs.sqlite";
+    std::filesystem::remove_all(db.parent_path());
+    const auto rec = kt(args + " --db '" + db.string() + "'");
+    REQUIRE(rec.exit_code == 0);
+    CHECK(rec.out == a.out);  // recording changes nothing in the result
+    CHECK(rec.err.find("recorded in") != std::string::npos);
+    const auto q = run_command("sqlite3 '" + db.string() + "' 'SELECT count(*) FROM runs; SELECT count(*) > 100 FROM visits; "
+                               "SELECT count(*) FROM kpis; SELECT scenario_sha256 FROM runs'", k_src);
+    CHECK(q.out == "1\n1\n" + std::to_string(m.size()) + "\n" + r["scenario"]["sha256"].get<std::string>() + "\n");
+    // A file that is not a run store is refused before anything runs.
+    const std::string other = write_temp("other.sqlite", "not a database at all, just text");
+    const auto refused = kt(args + " --db '" + other + "'");
+    CHECK(refused.exit_code != 0);
+    std::filesystem::remove_all(db.parent_path());
+}
+
+TEST_CASE("bench site prints its figures, and one JSON object with --json", "[sites][bench]") {
+    const auto r = kt("bench site --days 0.5 --json");  // until noon: the hall opens at 9
+    REQUIRE(r.exit_code == 0);
+    const json j = parse_one_object(r.out);
+    for (const char* key : {"sessions", "wall_s", "sessions_per_s", "events_per_s", "peak_rss_mb"}) CHECK(j.contains(key));
+    CHECK(j["kiosks"] == 11);
+    CHECK(j["sessions"].get<double>() > 50);
+    const auto scaled = kt("bench site --kiosks 30 --sessions 300 --days 0.5 --json");
+    REQUIRE(scaled.exit_code == 0);
+    CHECK(parse_one_object(scaled.out)["kiosks"] == 30);
 }

@@ -85,8 +85,8 @@ TEST_CASE("cross-field rules are checked once each value is valid", "[knobs]") {
 }
 
 TEST_CASE("not a scenario at all", "[knobs]") {
-    CHECK(problems_of(json::array({1, 2})) == std::vector<std::string>{"/: expected a JSON object (a scenario)"});
-    CHECK(problems_of(json(nullptr)) == std::vector<std::string>{"/: expected a JSON object (a scenario)"});
+    CHECK(problems_of(json::array({1, 2})) == std::vector<std::string>{"/: expected a JSON object"});
+    CHECK(problems_of(json(nullptr)) == std::vector<std::string>{"/: expected a JSON object"});
 }
 
 TEST_CASE("overrides set values by dotted or pointer paths", "[knobs]") {

@@ -120,30 +120,10 @@ HallStudy run_hall_study(const world::HallScenario& s, const HallStudyOptions& o
 }
 
 nlohmann::json to_json(const HallStudy& study) {
-    using nlohmann::json;
-    json metrics = json::object();
-    for (const MetricSummary& m : study.metrics) {
-        json j{{"label", m.def.label}, {"unit", m.def.unit}, {"mean", m.ci.mean}, {"min", m.min}, {"max", m.max}};
-        if (std::isfinite(m.ci.half_width)) {
-            j["ci95_half_width"] = m.ci.half_width;
-            j["ci95"] = json::array({m.ci.lo(), m.ci.hi()});
-        } else {
-            j["ci95_half_width"] = nullptr;  // one replication gives no interval
-            j["ci95"] = nullptr;
-        }
-        metrics[m.def.key] = std::move(j);
-    }
-    json reps = json::array();
-    for (std::size_t r = 0; r < study.per_replication.size(); ++r) {
-        json row{{"replication", r}, {"seed", study.replication_seeds[r]}};
-        for (std::size_t m = 0; m < study.metrics.size(); ++m)
-            row[study.metrics[m].def.key] = study.per_replication[r][m];
-        reps.push_back(std::move(row));
-    }
-    return json{{"metrics", std::move(metrics)},
-                {"replications", std::move(reps)},
-                {"events", study.events},
-                {"simulated_days", study.simulated_days}};
+    return {{"metrics", metrics_json(study.metrics)},
+            {"replications", replications_json(study.metrics, study.per_replication, study.replication_seeds)},
+            {"events", study.events},
+            {"simulated_days", study.simulated_days}};
 }
 
 }  // namespace kiosktwin::analysis

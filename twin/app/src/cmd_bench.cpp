@@ -7,6 +7,8 @@
 #include <kiosktwin/analysis/link_bench.hpp>
 #include <kiosktwin/analysis/queueing.hpp>
 #include <kiosktwin/analysis/reference_models.hpp>
+#include <kiosktwin/analysis/site_study.hpp>
+#include <kiosktwin/world/site.hpp>
 #include <kiosktwin/sim/frame_pool.hpp>
 #include <kiosktwin/host/link_bench.hpp>
 #include <kiosktwin/server/bench.hpp>
@@ -408,6 +410,120 @@ int bench_gateway(const GatewayBenchOptions& o) {
     return exit_ok;
 }
 
+struct SiteBenchOptions {
+    std::string scenario = "scenarios/default.json";
+    std::size_t kiosks = 0;     // 0: the scenario as it is
+    std::uint64_t sessions = 0; // 0: the scenario's demand
+    double days = 0;            // 0: the scenario's horizon
+    std::uint64_t seed = 0;     // 0: the scenario's
+    bool json = false;
+};
+
+// The scenario's sites copied until there are `kiosks` kiosks (ids
+// suffixed), the demand scaled so that about `sessions` sessions happen.
+world::SiteScenario scaled(world::SiteScenario s, const SiteBenchOptions& o) {
+    if (o.days > 0) {
+        s.horizon_days = o.days;
+        s.world.horizon = sim::from_hours(o.days * 24.0);
+    }
+    if (o.seed != 0) s.world.seed = o.seed;
+    if (o.kiosks > 0) {
+        const std::vector<world::SiteSpec> pattern = s.world.sites;
+        s.world.sites.clear();
+        std::size_t kiosks = 0;
+        for (std::size_t copy = 1; kiosks < o.kiosks; ++copy)
+            for (const world::SiteSpec& p : pattern) {
+                if (kiosks >= o.kiosks) break;
+                world::SiteSpec site = p;
+                site.id = p.id + "-" + std::to_string(copy);
+                if (site.kiosks.size() > o.kiosks - kiosks) site.kiosks.resize(o.kiosks - kiosks);
+                kiosks += site.kiosks.size();
+                s.world.sites.push_back(std::move(site));
+            }
+    }
+    if (o.sessions > 0) {
+        // Expected arrivals over the horizon, from each site's open hours.
+        double expected = 0;
+        for (const world::SiteSpec& site : s.world.sites)
+            for (const auto& [a, b] : analysis::open_intervals(site.hours, s.world.calendar, s.world.horizon))
+                for (sim::Time t = a; t < b; t += std::chrono::hours(1)) {
+                    const int how = s.world.calendar.hour_of_week(t);
+                    expected += site.hourly_rate_per_h[static_cast<std::size_t>(how % 24)] *
+                                site.weekday_factor[static_cast<std::size_t>(how / 24)] *
+                                std::min(1.0, sim::to_hours(b - t));
+                }
+        constexpr double k_sessions_per_citizen = 1.25;  // agents bring several cases
+        const double factor = expected > 0 ? static_cast<double>(o.sessions) / (expected * k_sessions_per_citizen) : 1.0;
+        for (world::SiteSpec& site : s.world.sites)
+            for (double& r : site.hourly_rate_per_h) r *= factor;
+    }
+    return s;
+}
+
+int bench_site(const SiteBenchOptions& o) {
+    const LoadedScenario ls = load_scenario(o.scenario, {});
+    if (!ls.problems.empty() || !ls.sites) {
+        for (const auto& p : ls.problems) fmt::print(stderr, "{}: {}\n", o.scenario, p.to_string());
+        if (ls.problems.empty()) fmt::print(stderr, "{}: not a site scenario\n", o.scenario);
+        return exit_invalid;
+    }
+    const world::SiteScenario s = scaled(*ls.sites, o);
+    std::size_t kiosks = 0;
+    for (const auto& site : s.world.sites) kiosks += site.kiosks.size();
+    if (!o.json)
+        fmt::print(stderr, "bench site: {} sites, {} kiosks, {} days, one replication on one thread...\n",
+                   s.world.sites.size(), kiosks, fmt::format("{:g}", s.horizon_days));
+    const auto t0 = std::chrono::steady_clock::now();
+    world::World w(s.world, 0);
+    analysis::SiteKpis kpis(s);
+    kpis.collect(w);
+    const auto t1 = std::chrono::steady_clock::now();
+    const world::WorldRunInfo info = w.run();
+    kpis.finish(w);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double build = std::chrono::duration<double>(t1 - t0).count();
+    const double sessions = static_cast<double>(kpis.sessions());
+    const double per_s = wall > 0 ? sessions / wall : 0.0;
+    const double rss = peak_rss_mb();
+    const bool province = kiosks >= 5000 && s.horizon_days <= 1.0;
+    nlohmann::json j{{"bench", "site"},
+                     {"scenario", o.scenario},
+                     {"sites", s.world.sites.size()},
+                     {"kiosks", kiosks},
+                     {"days", s.horizon_days},
+                     {"arrivals", info.arrivals},
+                     {"sessions", kpis.sessions()},
+                     {"events", info.events},
+                     {"wall_s", wall},
+                     {"build_s", build},
+                     {"sessions_per_s", per_s},
+                     {"events_per_s", wall > 0 ? static_cast<double>(info.events) / wall : 0.0},
+                     {"us_per_session", sessions > 0 ? wall * 1e6 / sessions : 0.0},
+                     {"events_per_kiosk_day", static_cast<double>(info.events) / (static_cast<double>(kiosks) * s.horizon_days)},
+                     {"peak_rss_mb", rss},
+                     {"mb_per_kiosk", rss / static_cast<double>(kiosks)}};
+    if (province) {
+        j["target_wall_s"] = 10.0;
+        j["target_peak_rss_mb"] = 2048.0;
+        j["target_met"] = wall < 10.0 && rss <= 2048.0;
+    }
+    if (o.json) {
+        print_json(j);
+    } else {
+        fmt::print("site world, one replication, one thread: {} sites, {} kiosks, {} days\n", s.world.sites.size(), kiosks,
+                   fmt::format("{:g}", s.horizon_days));
+        fmt::print("  sessions         {:>14.0f}   ({} citizens)\n", sessions, info.arrivals);
+        fmt::print("  wall             {:>14.2f} s  (building the world {:.2f} s)\n", wall, build);
+        fmt::print("  sessions/s       {:>14.0f}   ({:.0f} us a session)\n", per_s, j["us_per_session"].get<double>());
+        fmt::print("  events/s         {:>14.0f}   ({:.0f} events a kiosk-day)\n", j["events_per_s"].get<double>(),
+                   j["events_per_kiosk_day"].get<double>());
+        fmt::print("  peak RSS         {:>14.1f} MB ({:.2f} MB a kiosk)\n", rss, j["mb_per_kiosk"].get<double>());
+        if (province)
+            fmt::print("  province-day targets: under 10 s and 2 GiB: {}\n", j["target_met"].get<bool>() ? "met" : "NOT MET");
+    }
+    return exit_ok;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -489,6 +605,29 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     gw->add_flag("--virtual-only", g->skip_live, "Skip the live part (no nginx, no wrk)");
     gw->add_flag("--json", g->json, "Print one JSON object on stdout");
     gw->callback([g, &exit_code] { exit_code = bench_gateway(*g); });
+
+    auto st = std::make_shared<SiteBenchOptions>();
+    CLI::App* site = bench->add_subcommand(
+        "site", "The site world on the full kiosk stack, one replication on one thread: the default week as it is, or "
+                "a province-day (--kiosks 5000 --sessions 250000 --days 1: sites copied from the scenario's pattern, "
+                "demand scaled); sessions, events and peak memory");
+    site->add_option("--scenario", st->scenario, "Site scenario whose sites are the pattern")->capture_default_str();
+    site->add_option("--kiosks", st->kiosks, "Copy the scenario's sites until there are this many kiosks (0 = as is)")
+        ->check(CLI::Range(0, 1'000'000))
+        ->capture_default_str();
+    site->add_option("--sessions", st->sessions, "Scale the demand to about this many sessions (0 = as is)")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000'000}))
+        ->capture_default_str();
+    site->add_option("--days", st->days, "Horizon in days (0 = the scenario's; --kiosks 5000 defaults to 1)")
+        ->check(CLI::Range(0.0, 366.0))
+        ->capture_default_str();
+    site->add_option("--seed", st->seed, "Master seed (0 = the scenario's)")->capture_default_str();
+    site->add_flag("--json", st->json, "Print one JSON object on stdout");
+    site->callback([st, &exit_code] {
+        SiteBenchOptions options = *st;
+        if (options.days == 0 && options.kiosks >= 5000) options.days = 1;  // the province-day
+        exit_code = bench_site(options);
+    });
 }
 
 }  // namespace kiosktwin::app

@@ -1,12 +1,17 @@
-// kiosktwin run SCENARIO — replications of a hall scenario in virtual time,
-// summarised with 95 % confidence intervals.
+// kiosktwin run SCENARIO — replications of a scenario in virtual time,
+// summarised with 95 % confidence intervals: a site scenario on the site world
+// (the full kiosk stack, clause-10 metrics), a hall scenario on the hall model
+// (or, with --world, as a one-site world).
 #include "common.hpp"
 
 #include <kiosktwin/analysis/hall_study.hpp>
+#include <kiosktwin/analysis/site_study.hpp>
+#include <kiosktwin/store/run_store.hpp>
 
 #include <fmt/core.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 
 namespace kiosktwin::app {
@@ -20,7 +25,9 @@ struct RunOptions {
     unsigned jobs = 0;
     bool json = false;
     bool quiet = false;
+    bool world = false;
     std::string out;
+    std::string db = "runs/kiosktwin.sqlite";
 };
 
 std::string value_text(const nlohmann::json& v) {
@@ -71,13 +78,101 @@ void print_report(const LoadedScenario& ls, const analysis::HallStudy& study, do
                wall_s > 0 ? mevents / wall_s : 0.0);
 }
 
+void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& study, double wall_s, unsigned jobs,
+                       const std::string& recorded) {
+    const world::SiteScenario& s = *ls.sites;
+    fmt::print("KioskTwin {} — run of site scenario \"{}\"\n", KIOSKTWIN_VERSION, s.name);
+    if (!s.description.empty()) fmt::print("  {}\n", s.description);
+    fmt::print("  file {}\n  sha256 {}\n  seed {}, {} replication{} of {} days\n\n", ls.file, ls.sha256, s.world.seed,
+               s.replications, s.replications == 1 ? "" : "s", number(s.horizon_days));
+    fmt::print("Sites\n");
+    for (const world::SiteSpec& site : s.world.sites) {
+        const std::string hours = site.hours.always_open
+                                      ? std::string("7x24 (R-5-3)")
+                                      : fmt::format("{:02}:00-{:02}:00, {} h/week", site.hours.open_h, site.hours.close_h,
+                                                    number(site.hours.hours_per_week()));
+        fmt::print("  {:<10} {} — {}, {} kiosk{}, {}, {} helper{}, {} technician{}\n", site.id, site.name, site.venue,
+                   site.kiosks.size(), site.kiosks.size() == 1 ? "" : "s", hours, site.staff.helpers,
+                   site.staff.helpers == 1 ? "" : "s", site.staff.technicians, site.staff.technicians == 1 ? "" : "s");
+    }
+    fmt::print("\nClause-10 metrics (R-10.1-1): mean over {} replications ± half-width of the 95 % CI\n", s.replications);
+    for (const auto& m : study.metrics) {
+        const std::string hw = std::isfinite(m.ci.half_width) ? "± " + number(m.ci.half_width) : "";
+        fmt::print("  {:<40} {:>9} {:<10} {:<18} {}\n", m.def.label, number(m.ci.mean), hw, m.def.unit, m.def.requirement);
+    }
+    fmt::print("\nReference targets (R-10.1-2)\n");
+    for (const auto& [key, t] : study.targets.items())
+        fmt::print("  {:<14} {} {} %: {} % — {}\n", key, t["rule"].get<std::string>(), number(t["target"].get<double>()),
+                   number(t["estimate"].get<double>()),
+                   t["met"].get<bool>() ? (t.value("confident", false) ? "met" : "met (within the CI's uncertainty)")
+                                        : (t.value("confident", false) ? "NOT met" : "not met (within the CI's uncertainty)"));
+    const auto& reasons = study.tables["bad_review_reasons"];
+    if (!reasons.empty()) {
+        fmt::print("\n差评 reasons (R-11.3-1), per replication:");
+        for (const auto& [k, v] : reasons.items()) fmt::print(" {} {}", k, number(v.get<double>()));
+        fmt::print("\n");
+    }
+    fmt::print("\nFormulas: kiosktwin run --json prints each metric's formula; per-item, per-kiosk and per-day 办件量 too.\n");
+    const double mevents = static_cast<double>(study.events) / 1e6;
+    fmt::print("\n{} simulated days, {} kiosk sessions in {:.2f} s on {} thread{} ({:.2f} M events, {:.0f} sessions/s)\n",
+               number(study.simulated_days), study.sessions, wall_s, jobs, jobs == 1 ? "" : "s", mevents,
+               wall_s > 0 ? static_cast<double>(study.sessions) / wall_s : 0.0);
+    if (!recorded.empty()) fmt::print("Recorded in {}\n", recorded);
+}
+
 }  // namespace
+
+static int run_sites(const LoadedScenario& ls, const RunOptions& opt) {
+    const world::SiteScenario& s = *ls.sites;
+    std::optional<store::RunStore> db;  // opened first: a store that cannot be written fails before the run
+    if (!opt.db.empty()) db.emplace(opt.db);
+    const unsigned jobs = std::min<unsigned>(opt.jobs == 0 ? analysis::default_jobs() : opt.jobs,
+                                             static_cast<unsigned>(s.replications));
+    Progress progress(fmt::format("{} (seed {})", s.name, s.world.seed), !opt.quiet && stderr_is_tty());
+    analysis::SiteStudyOptions so;
+    so.jobs = jobs;
+    so.progress = [&progress](std::size_t d, std::size_t t) { progress.update(d, t); };
+    so.keep_records = !opt.db.empty();
+    const auto t0 = std::chrono::steady_clock::now();
+    const analysis::SiteStudy study = analysis::run_site_study(s, so);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    progress.finish();
+
+    nlohmann::json result{{"kiosktwin_version", KIOSKTWIN_VERSION},
+                          {"verb", "run"},
+                          {"kind", "sites"},
+                          {"scenario", {{"file", ls.file}, {"name", s.name}, {"sha256", ls.sha256}, {"effective", ls.effective}}},
+                          {"seed", s.world.seed},
+                          {"replications", s.replications},
+                          {"horizon_days", s.horizon_days},
+                          {"results", analysis::to_json(study)}};
+    std::string recorded;
+    if (db) {
+        const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        char when[32];
+        std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        const std::int64_t id = db->record(result, study, when);
+        recorded = fmt::format("{} (run {})", opt.db, id);
+        // Not in the JSON result: the same seed must print the same bytes.
+        if (opt.json) fmt::print(stderr, "recorded in {}\n", recorded);
+    }
+    if (!opt.out.empty()) {
+        std::ofstream f(opt.out, std::ios::binary | std::ios::trunc);
+        f << result.dump(2) << '\n';
+        if (!f) throw std::runtime_error("cannot write " + opt.out);
+    }
+    if (opt.json) print_json(result);
+    else print_site_report(ls, study, wall, jobs, recorded);
+    return exit_ok;
+}
 
 void add_run_command(CLI::App& app, int& exit_code) {
     auto opt = std::make_shared<RunOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "run", "Run a hall scenario in virtual time: replications, waits with quantiles, utilisation, "
-               "served / reneged / balked, with 95 % confidence intervals");
+        "run", "Run a scenario in virtual time: replications of a site scenario on the full kiosk stack with the "
+               "clause-10 metrics (or of a hall scenario on the hall model), with 95 % confidence intervals");
     cmd->add_option("scenario", opt->file, "Scenario file (JSON), e.g. scenarios/default.json")->required();
     cmd->add_option("--seed", opt->seed, "Master seed (overrides the scenario's /seed)");
     cmd->add_option("--replications", opt->replications, "Replications (overrides /replications)")
@@ -88,16 +183,27 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object on stdout instead of the report");
     cmd->add_option("--out", opt->out, "Also write the JSON result to this file");
     cmd->add_flag("--quiet,-q", opt->quiet, "No progress bar");
-    cmd->footer("Scenario settings (JSON path, default, accepted values):\n" + world::hall_knobs().help_table());
+    cmd->add_flag("--world", opt->world, "Run a hall scenario as a one-site world on the full kiosk stack");
+    cmd->add_option("--db", opt->db,
+                    "SQLite file recording every site run (seed, scenario hash, parameters, KPIs, sessions, tickets); "
+                    "empty: none")
+        ->capture_default_str();
+    cmd->footer("Site scenario settings (JSON path, default, accepted values):\n" +
+                world::site_scenario_knobs().help_table() + "\nHall scenario settings:\n" +
+                world::hall_knobs().help_table());
 
     cmd->callback([opt, &exit_code] {
         std::vector<std::string> overrides = opt->overrides;
         if (opt->seed) overrides.push_back("/seed=" + std::to_string(*opt->seed));
         if (opt->replications) overrides.push_back("/replications=" + std::to_string(*opt->replications));
-        const LoadedScenario ls = load_scenario(opt->file, overrides);
+        const LoadedScenario ls = load_scenario(opt->file, overrides, opt->world);
         if (!ls.problems.empty()) {
             for (const auto& p : ls.problems) fmt::print(stderr, "{}: {}\n", ls.file, p.to_string());
             exit_code = exit_invalid;
+            return;
+        }
+        if (ls.sites) {
+            exit_code = run_sites(ls, *opt);
             return;
         }
         const world::HallScenario& s = *ls.scenario;

@@ -70,15 +70,25 @@ void add_validate_command(CLI::App& app, int& exit_code) {
         std::string file;
         std::vector<std::string> overrides;
         bool json = false;
+        bool schema = false;
     };
     auto opt = std::make_shared<Options>();
     CLI::App* cmd = app.add_subcommand(
         "validate", "Check a scenario or bench file: every problem is reported with its JSON path (exit 1 if any)");
-    cmd->add_option("scenario", opt->file, "Scenario file (JSON)")->required();
+    cmd->add_option("scenario", opt->file, "Scenario file (JSON)");
+    cmd->add_flag("--schema", opt->schema,
+                  "Print the JSON Schema of site scenarios (generated from the knobs; scenarios/site.schema.json) and exit");
     cmd->add_option("--set", opt->overrides, "Override a setting before checking, e.g. --set hall.kiosks=6")
         ->type_name("PATH=VALUE");
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object on stdout");
     cmd->callback([opt, &exit_code] {
+        if (opt->schema) {
+            std::fputs(world::site_scenario_knobs().json_schema("KioskTwin site scenario").dump(2).c_str(), stdout);
+            std::fputs("\n", stdout);
+            exit_code = exit_ok;
+            return;
+        }
+        if (opt->file.empty()) throw CLI::RequiredError("scenario");
         if (is_bench_file(opt->file)) {
             exit_code = validate_bench(opt->file, opt->json);
             return;
@@ -90,12 +100,21 @@ void add_validate_command(CLI::App& app, int& exit_code) {
             for (const auto& p : s.problems) problems.push_back({{"path", p.path}, {"message", p.message}});
             nlohmann::json j{{"file", s.file}, {"valid", ok}, {"problems", problems}};
             if (ok) {
-                j["name"] = s.scenario->name;
+                j["name"] = s.name();
+                j["kind"] = s.sites ? "sites" : "hall";
+                if (s.sites) j["sites"] = s.sites->world.sites.size();
                 j["sha256"] = s.sha256;
             }
             print_json(j);
         } else if (ok) {
-            fmt::print("{}: valid scenario \"{}\" (sha256 {})\n", s.file, s.scenario->name, s.sha256);
+            if (s.sites) {
+                std::size_t kiosks = 0;
+                for (const auto& site : s.sites->world.sites) kiosks += site.kiosks.size();
+                fmt::print("{}: valid site scenario \"{}\" ({} site{}, {} kiosks; sha256 {})\n", s.file, s.name(),
+                           s.sites->world.sites.size(), s.sites->world.sites.size() == 1 ? "" : "s", kiosks, s.sha256);
+            } else {
+                fmt::print("{}: valid scenario \"{}\" (sha256 {})\n", s.file, s.name(), s.sha256);
+            }
         } else {
             for (const auto& p : s.problems) fmt::print(stderr, "{}: {}\n", s.file, p.to_string());
             fmt::print(stderr, "{}: {} problem{}\n", s.file, s.problems.size(), s.problems.size() == 1 ? "" : "s");

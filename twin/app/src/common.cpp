@@ -23,7 +23,7 @@ std::string sha256_hex(const std::string& text) {
     return hex;
 }
 
-LoadedScenario load_scenario(const std::string& file, const std::vector<std::string>& overrides) {
+LoadedScenario load_scenario(const std::string& file, const std::vector<std::string>& overrides, bool hall_as_world) {
     LoadedScenario out;
     out.file = file;
     std::ifstream in(file, std::ios::binary);
@@ -43,6 +43,16 @@ LoadedScenario load_scenario(const std::string& file, const std::vector<std::str
         if (auto p = world::apply_override(doc, o)) out.problems.push_back(*p);
     }
     if (!out.problems.empty()) return out;
+    if (world::is_site_scenario(doc) || hall_as_world) {
+        world::SiteLoad load = world::load_site_scenario(doc);
+        out.problems = std::move(load.validated.problems);
+        if (load.scenario) {
+            out.effective = std::move(load.validated.effective);
+            out.sha256 = sha256_hex(out.effective.dump());
+            out.sites = std::move(load.scenario);
+        }
+        return out;
+    }
     world::HallLoad load = world::load_hall_scenario(doc);
     out.problems = std::move(load.validated.problems);
     if (load.scenario) {

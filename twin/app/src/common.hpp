@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kiosktwin/world/hall.hpp>
+#include <kiosktwin/world/site_scenario.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -34,13 +35,18 @@ struct LoadedScenario {
     std::string file;
     nlohmann::json effective;  ///< every knob's value (valid documents only)
     std::string sha256;        ///< of the canonical effective JSON
-    std::optional<world::HallScenario> scenario;
+    std::optional<world::HallScenario> scenario;  ///< a hall scenario, for the hall model
+    std::optional<world::SiteScenario> sites;     ///< a site scenario (or a hall read as one site)
     std::vector<world::Problem> problems;
+    const std::string& name() const { return sites ? sites->name : scenario->name; }
 };
 
-/// Reads `file`, applies `overrides` ("hall.kiosks=6"), validates. Never
-/// throws for bad input: every problem is in the result.
-LoadedScenario load_scenario(const std::string& file, const std::vector<std::string>& overrides);
+/// Reads `file`, applies `overrides` ("hall.kiosks=6"), validates. A
+/// document with "sites" is a site scenario; a hall scenario is read for the
+/// hall model, or with `hall_as_world` as a one-site world. Never throws for
+/// bad input: every problem is in the result.
+LoadedScenario load_scenario(const std::string& file, const std::vector<std::string>& overrides,
+                             bool hall_as_world = false);
 
 /// Lower-case hex SHA-256 of `text`.
 std::string sha256_hex(const std::string& text);

@@ -102,6 +102,8 @@ std::string KnobSet::expectation(const Knob& k) {
     }
     case KnobKind::number_list:
         return "a list of " + std::to_string(k.length) + " numbers" + (r.empty() ? "" : " " + r);
+    case KnobKind::object_list:
+        return "a list of objects" + (r.empty() ? "" : ", " + r + " of them");
     }
     return "a value";
 }
@@ -139,6 +141,9 @@ void KnobSet::check_value(const Knob& k, const json& v, std::vector<Problem>& ou
                  std::find(k.choices.begin(), k.choices.end(), v.get<std::string>()) == k.choices.end())
             fail(k.path);
         return;
+    case KnobKind::object_list:
+        if (!v.is_array() || !in_range(k, static_cast<double>(v.size()))) fail(k.path);
+        return;  // the elements are validated by validate()
     case KnobKind::number_list: {
         if (!v.is_array() || v.size() != k.length) {
             fail(k.path);
@@ -183,7 +188,7 @@ void KnobSet::find_unknown(const json& v, const std::string& path, std::vector<P
 Validated KnobSet::validate(const json& doc) const {
     Validated r;
     if (!doc.is_object()) {
-        r.problems.push_back({"", "expected a JSON object (a scenario)"});
+        r.problems.push_back({"", "expected a JSON object"});
         return r;
     }
     r.effective = doc;
@@ -199,23 +204,114 @@ Validated KnobSet::validate(const json& doc) const {
             }
             continue;
         }
-        check_value(k, doc.at(ptr), r.problems);
+        const json& v = doc.at(ptr);
+        check_value(k, v, r.problems);
+        if (k.kind == KnobKind::object_list && k.element != nullptr && v.is_array()) {
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const std::string at = k.path + "/" + std::to_string(i);
+                Validated e = k.element->validate(v[i]);
+                for (Problem& p : e.problems) r.problems.push_back({at + p.path, std::move(p.message)});
+                if (e.problems.empty()) r.effective[ptr][i] = std::move(e.effective);
+            }
+        }
     }
     std::stable_sort(r.problems.begin(), r.problems.end(),
                      [](const Problem& a, const Problem& b) { return a.path < b.path; });
     return r;
 }
 
+namespace {
+
+// Every knob with its full path, the element knobs of lists as "/sites/*/id".
+void flatten(const KnobSet& set, const std::string& prefix, std::vector<std::pair<std::string, const Knob*>>& out) {
+    for (const Knob& k : set.knobs()) {
+        out.emplace_back(prefix + k.path, &k);
+        if (k.kind == KnobKind::object_list && k.element != nullptr) flatten(*k.element, prefix + k.path + "/*", out);
+    }
+}
+
+json schema_of(const KnobSet& set);
+
+json schema_of(const Knob& k) {
+    json s;
+    switch (k.kind) {
+    case KnobKind::integer: s["type"] = "integer"; break;
+    case KnobKind::number: s["type"] = "number"; break;
+    case KnobKind::boolean: s["type"] = "boolean"; break;
+    case KnobKind::string:
+        s["type"] = "string";
+        if (!k.choices.empty()) s["enum"] = k.choices;
+        break;
+    case KnobKind::number_list:
+        s["type"] = "array";
+        s["minItems"] = k.length;
+        s["maxItems"] = k.length;
+        s["items"] = {{"type", "number"}};
+        if (k.min) s["items"][k.min_exclusive ? "exclusiveMinimum" : "minimum"] = *k.min;
+        if (k.max) s["items"]["maximum"] = *k.max;
+        break;
+    case KnobKind::object_list:
+        s["type"] = "array";
+        if (k.min) s["minItems"] = static_cast<std::uint64_t>(*k.min);
+        if (k.max) s["maxItems"] = static_cast<std::uint64_t>(*k.max);
+        if (k.element != nullptr) s["items"] = schema_of(*k.element);
+        break;
+    }
+    if (k.kind == KnobKind::integer || k.kind == KnobKind::number) {
+        if (k.min) s[k.min_exclusive ? "exclusiveMinimum" : "minimum"] = *k.min;
+        if (k.max) s["maximum"] = *k.max;
+    }
+    s["description"] = k.help + (k.unit.empty() ? "" : " [" + k.unit + "]");
+    if (k.kind != KnobKind::object_list || !k.fallback.empty()) s["default"] = k.fallback;
+    return s;
+}
+
+// The nested objects of a set's paths, each knob at its leaf.
+json schema_of(const KnobSet& set) {
+    json root{{"type", "object"}, {"additionalProperties", false}, {"properties", json::object()}};
+    for (const Knob& k : set.knobs()) {
+        json* node = &root;
+        std::string_view rest(k.path);
+        rest.remove_prefix(1);
+        for (;;) {
+            const auto slash = rest.find('/');
+            const std::string key(rest.substr(0, slash));
+            if (slash == std::string_view::npos) {
+                (*node)["properties"][key] = schema_of(k);
+                break;
+            }
+            json& child = (*node)["properties"][key];
+            if (child.is_null()) child = {{"type", "object"}, {"additionalProperties", false}, {"properties", json::object()}};
+            node = &child;
+            rest.remove_prefix(slash + 1);
+        }
+    }
+    return root;
+}
+
+}  // namespace
+
 std::string KnobSet::help_table() const {
+    std::vector<std::pair<std::string, const Knob*>> all;
+    flatten(*this, "", all);
     std::ostringstream os;
     std::size_t w = 0;
-    for (const Knob& k : m_knobs) w = std::max(w, k.path.size());
-    for (const Knob& k : m_knobs) {
-        os << "  " << k.path << std::string(w - k.path.size() + 2, ' ') << k.help;
-        if (!k.unit.empty()) os << " [" << k.unit << "]";
-        os << "\n" << std::string(w + 4, ' ') << "default " << format_default(k) << "; " << expectation(k) << "\n";
+    for (const auto& [path, k] : all) w = std::max(w, path.size());
+    for (const auto& [path, k] : all) {
+        os << "  " << path << std::string(w - path.size() + 2, ' ') << k->help;
+        if (!k->unit.empty()) os << " [" << k->unit << "]";
+        os << "\n" << std::string(w + 4, ' ');
+        if (k->kind != KnobKind::object_list) os << "default " << format_default(*k) << "; ";
+        os << expectation(*k) << "\n";
     }
     return os.str();
+}
+
+json KnobSet::json_schema(const std::string& title) const {
+    json s = schema_of(*this);
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+    s["title"] = title;
+    return s;
 }
 
 std::optional<Problem> apply_override(json& doc, std::string_view assignment) {

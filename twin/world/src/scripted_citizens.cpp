@@ -36,39 +36,45 @@ ScriptedCitizens::Visit ScriptedCitizens::next(const kiosk::CatalogueSnapshot& c
 
 ScriptedCitizens::Visit ScriptedCitizens::draw(sim::Rng& rng, const kiosk::CatalogueSnapshot& catalogue,
                                                const services::IdentityService& identity, sim::Time now) {
+    return draw(rng, catalogue, identity, now, m_mix);
+}
+
+ScriptedCitizens::Visit ScriptedCitizens::draw(sim::Rng& rng, const kiosk::CatalogueSnapshot& catalogue,
+                                               const services::IdentityService& identity, sim::Time now,
+                                               const SessionMix& mix) {
     ++m_drawn;
     Visit v;
     const services::Resident& r = m_residents[rng.below(m_residents.size())];
     v.who = identity_of(r);
     kiosk::CitizenScript& s = v.script;
-    s.think = m_mix.think;
+    s.think = mix.think;
     if (catalogue.items.empty()) return v;
     const kiosk::KioskItem& item = catalogue.items[rng.below(catalogue.items.size())];
     s.zone = item.zone;
     s.item_code = item.code;
-    s.service = bernoulli(rng, m_mix.query) ? "query" : "handle";
+    s.service = bernoulli(rng, mix.query) ? "query" : "handle";
     const double u = rng.uniform01();
     s.login = item.auth == "in_person" ? "id_card"
-              : u < m_mix.eid_qr                  ? "eid_qr"
-              : u < m_mix.eid_qr + m_mix.manual   ? "manual"
+              : u < mix.eid_qr                  ? "eid_qr"
+              : u < mix.eid_qr + mix.manual   ? "manual"
                                                   : "id_card";
     if (s.login == "eid_qr") v.who.eid_payload = identity.issue_eid_qr(r.id_number, now + std::chrono::hours(24));
-    if (!item.cross_modes.empty() && bernoulli(rng, m_mix.cross))
+    if (!item.cross_modes.empty() && bernoulli(rng, mix.cross))
         s.cross_mode = item.cross_modes[rng.below(item.cross_modes.size())];
     for (const auto& q : item.situations)
-        if (bernoulli(rng, m_mix.yes)) s.yes.insert(q.id);
+        if (bernoulli(rng, mix.yes)) s.yes.insert(q.id);
     s.rating = 0;
-    if (bernoulli(rng, m_mix.rate)) {
-        if (bernoulli(rng, m_mix.bad_rating)) {
+    if (bernoulli(rng, mix.rate)) {
+        if (bernoulli(rng, mix.bad_rating)) {
             s.rating = bernoulli(rng, 0.5) ? 1 : 2;
             s.reasons = "attitude";
         } else {
             s.rating = bernoulli(rng, 0.7) ? 5 : 4;
         }
     }
-    s.pays = bernoulli(rng, m_mix.pay);
-    s.accessible = bernoulli(rng, m_mix.accessible);
-    if (bernoulli(rng, m_mix.walk_away)) {
+    s.pays = bernoulli(rng, mix.pay);
+    s.accessible = bernoulli(rng, mix.accessible);
+    if (bernoulli(rng, mix.walk_away)) {
         static constexpr kiosk::Prompt k_points[] = {kiosk::Prompt::choose_login, kiosk::Prompt::choose_item,
                                                      kiosk::Prompt::fill_form, kiosk::Prompt::confirm_submit,
                                                      kiosk::Prompt::rate_service};

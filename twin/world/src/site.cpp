@@ -6,6 +6,7 @@
 #include <kiosktwin/sim/simulation.hpp>
 #include <kiosktwin/world/kiosk_rig.hpp>
 #include <kiosktwin/world/virtual_gateway.hpp>
+#include <kiosktwin/server/state.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +17,32 @@
 namespace kiosktwin::world {
 
 const char* to_string(QueueDiscipline q) noexcept { return q == QueueDiscipline::shared ? "shared" : "per_kiosk"; }
+
+const char* to_string(Persona p) noexcept {
+    switch (p) {
+    case Persona::young: return "young";
+    case Persona::elderly: return "elderly";
+    case Persona::agent: return "agent";
+    case Persona::first_time: return "first_time";
+    }
+    return "?";
+}
+
+double OpeningHours::hours_per_week() const noexcept {
+    if (always_open) return 168.0;
+    double h = 0;
+    for (bool d : days) h += d ? static_cast<double>(close_h - open_h) : 0.0;
+    return h;
+}
+
+sim::Duration sla_of(int severity) noexcept {
+    switch (severity) {
+    case 1: return std::chrono::minutes(30);
+    case 2: return std::chrono::hours(2);
+    case 3: return std::chrono::hours(4);
+    default: return std::chrono::hours(8);  // L4/L5: one working day
+    }
+}
 
 const char* to_string(CitizenFate f) noexcept {
     switch (f) {
@@ -53,6 +80,20 @@ std::vector<std::string> check(const WorldSpec& spec) {
         if (s.staff.refill_round < sim::Duration::zero()) problems.push_back(at + "the refill round must not be negative");
         if (!(s.staff.refill_below >= 0 && s.staff.refill_below <= 1))
             problems.push_back(at + "refill_below must be a fraction from 0 to 1");
+        if (!s.hours.always_open) {
+            if (s.hours.open_h < 0 || s.hours.open_h > 23 || s.hours.close_h <= s.hours.open_h || s.hours.close_h > 24)
+                problems.push_back(at + "opening hours must satisfy 0 <= open_h < close_h <= 24");
+            if (s.hours.hours_per_week() <= 0) problems.push_back(at + "the site is never open");
+        }
+        double shares = 0;
+        for (double x : s.personas.share) {
+            if (!std::isfinite(x) || x < 0) problems.push_back(at + "persona shares must be finite and not negative");
+            shares += x;
+        }
+        if (!(shares > 0)) problems.push_back(at + "at least one persona share must be positive");
+        if (!(s.faults.mtbf_h >= 0)) problems.push_back(at + "the mean time between faults must not be negative");
+        if (s.faults.mtbf_h > 0 && s.staff.technicians == 0)
+            problems.push_back(at + "faults need at least one technician to repair them");
     }
     return problems;
 }
@@ -65,6 +106,61 @@ protocol::CivilDate card_date(const WorldSpec& spec) {
     return {c.year, c.month, c.day};
 }
 
+
+// The demand profile with the site closed outside its hours (R-5-3).
+sim::RateProfile profile_of(const SiteSpec& sp) {
+    std::array<double, sim::RateProfile::k_hours_per_week> week{};
+    for (std::size_t h = 0; h < week.size(); ++h) {
+        const int day = static_cast<int>(h / 24), hour = static_cast<int>(h % 24);
+        week[h] = sp.hours.open(day, hour) ? sp.hourly_rate_per_h[h % 24] * sp.weekday_factor[h / 24] : 0.0;
+    }
+    return sim::RateProfile::weekly(week).with_interpolation(sp.interpolation);
+}
+
+// How a persona goes about a session (R-5-4): their mix, whether they ask
+// for help, how many cases they bring.
+struct Pace {
+    SessionMix alone;
+    SessionMix helped;  // with a 帮办 at their side
+    double ask_help = 0;
+};
+
+std::array<Pace, k_personas> paces_of(const SessionMix& base) {
+    auto scaled = [&](double think, double walk, double accessible, double eid) {
+        SessionMix m = base;
+        m.think = std::chrono::duration_cast<sim::Duration>(base.think * think);
+        m.walk_away = std::min(1.0, base.walk_away * walk);
+        m.accessible = accessible < 0 ? base.accessible : accessible;
+        m.eid_qr = base.eid_qr * eid;
+        m.manual = base.manual * eid;
+        return m;
+    };
+    std::array<Pace, k_personas> p;
+    p[static_cast<std::size_t>(Persona::young)] = {scaled(1.0, 1.0, -1, 1.0), {}, 0.02};
+    p[static_cast<std::size_t>(Persona::elderly)] = {scaled(3.0, 2.0, 0.6, 0.25), {}, 0.5};
+    p[static_cast<std::size_t>(Persona::agent)] = {scaled(0.75, 0.5, 0.0, 1.0), {}, 0.0};
+    p[static_cast<std::size_t>(Persona::first_time)] = {scaled(2.0, 2.5, -1, 0.5), {}, 0.35};
+    for (Pace& x : p) {
+        x.helped = x.alone;
+        x.helped.think = x.alone.think / 2;  // the helper reads and points
+        x.helped.walk_away = 0;              // and nobody is left stuck
+    }
+    return p;
+}
+
+// The device faults that need a technician, by device kind (R-10.3-1):
+// the fault injected, its severity and root cause.
+struct FaultKind {
+    const char* device;
+    const char* fault;
+    int severity;
+};
+constexpr FaultKind k_fault_kinds[] = {
+    {"receipt_printer", "paper_jam", 3},
+    {"a4_printer", "media_jam", 3},
+    {"idcard_reader", "self_test_fail", 2},  // no real-name login by card
+    {"face_camera", "absent", 2},            // no face match: no in-person items
+};
 
 // The longest a citizen plays a session, and then waits for the kiosk to
 // wipe it and go home: far beyond any idle rule, so reaching it is a bug.
@@ -86,12 +182,25 @@ struct World::Impl {
         Site(Impl& w, const SiteSpec& sp, std::size_t i)
             : spec(sp),
               index(i),
-              arrivals(sim::RateProfile::daily(sp.hourly_rate_per_h, sp.weekday_factor).with_interpolation(sp.interpolation),
-                       w.spec.calendar),
+              arrivals(profile_of(sp), w.spec.calendar),
               arrival_stream(w.sim.rng("site/" + sp.id + "/arrivals")),
-              citizens(w.sim.seed(), servable(default_residents(), card_date(w.spec)), sp.mix) {
+              citizens(w.sim.seed(), servable(default_residents(), card_date(w.spec)), sp.mix),
+              paces(paces_of(sp.mix)),
+              helpers_free(sp.staff.helpers) {
             if (sp.service) service.emplace(*sp.service);
             if (sp.patience_mean_min > 0) patience.emplace(sp.patience_mean_min);
+            double total = 0;
+            for (double x : sp.personas.share) total += x;
+            double acc = 0;
+            for (std::size_t p = 0; p < k_personas; ++p) persona_cdf[p] = (acc += sp.personas.share[p] / total);
+            if (sp.staff.technicians > 0)
+                technicians = std::make_unique<sim::Resource>(w.sim, sim::ResourceOptions{.capacity = sp.staff.technicians});
+        }
+        Persona draw_persona(sim::Rng& rng) const {
+            const double u = rng.uniform01();
+            std::size_t i = 0;
+            while (i + 1 < k_personas && u >= persona_cdf[i]) ++i;
+            return static_cast<Persona>(i);
         }
         const SiteSpec& spec;
         std::size_t index;
@@ -100,6 +209,10 @@ struct World::Impl {
         sim::NhppArrivals arrivals;
         sim::Rng& arrival_stream;
         ScriptedCitizens citizens;
+        std::array<Pace, k_personas> paces;
+        std::array<double, k_personas> persona_cdf{};
+        std::size_t helpers_free = 0;
+        std::unique_ptr<sim::Resource> technicians;
         std::optional<ServiceSampler> service;
         std::optional<sim::Exponential> patience;
         std::uint64_t arrived = 0;
@@ -160,16 +273,19 @@ struct World::Impl {
         ++inside;
         // Everything this citizen is, from their own stream.
         sim::Rng rng(sim::derive_seed(sim.seed(), "site/" + site.spec.id + "/citizen/" + std::to_string(n)));
+        CitizenRecord rec;
+        rec.citizen = n;
+        rec.site = site.index;
+        rec.arrived = sim.now();
+        rec.persona = site.draw_persona(rng);
+        const Pace& pace = site.paces[static_cast<std::size_t>(rec.persona)];
         std::optional<sim::Duration> intended;
         if (site.service)
             intended = sim::from_minutes((*site.service)(rng));
         sim::Request req;
         if (site.patience) req.patience = sim::from_minutes((*site.patience)(rng));
-
-        CitizenRecord rec;
-        rec.citizen = n;
-        rec.site = site.index;
-        rec.arrived = sim.now();
+        rec.asked_help = rng.uniform01() < pace.ask_help;
+        const std::size_t cases = rec.persona == Persona::agent ? 2 + rng.below(3) : 1;
 
         // The line: the shared one, or the shortest in front of a kiosk.
         sim::Resource* line = site.shared.get();
@@ -200,25 +316,94 @@ struct World::Impl {
         }
         Kiosk& kiosk = site.kiosks[chosen];
         kiosk.held = true;
-        kiosk.last_outcome.reset();
         KioskRig& rig = *kiosk.rig;
         rec.kiosk = rig.terminal_id();
+        if (rec.asked_help && site.helpers_free > 0) {  // a 帮办 comes along (R-10.2-1)
+            --site.helpers_free;
+            rec.helped = true;
+        }
+        const SessionMix& mix = rec.helped ? pace.helped : pace.alone;
+        // A long wait sours the rating: beyond 10 min, up to 60 % of
+        // ratings become 差评 for slow handling (R-11.3-1).
+        const double soured = std::clamp((sim::to_minutes(rec.waited) - 10.0) / 50.0, 0.0, 0.6);
 
         const sim::Time start = sim.now();
-        const sim::Time deadline = start + k_session_limit;
-        static const kiosk::CatalogueSnapshot k_no_catalogue{};
-        const auto snapshot = rig.kiosk().catalogue().snapshot();
-        const auto v = site.citizens.draw(rng, snapshot ? *snapshot : k_no_catalogue, gateway.state().identity, start);
-        const kiosk::CitizenResult played = co_await kiosk::run_citizen(rig.ui(), rig.hands(), v.who, v.script, k_session_limit);
-        if (!played.finished) co_await until_home(rig, deadline);  // walked away: the idle rule ends it
+        for (std::size_t c = 0; c < cases; ++c) {
+            kiosk.last_outcome.reset();
+            const sim::Time begun = sim.now();
+            const sim::Time deadline = begun + k_session_limit;
+            static const kiosk::CatalogueSnapshot k_no_catalogue{};
+            const auto snapshot = rig.kiosk().catalogue().snapshot();
+            auto v = site.citizens.draw(rng, snapshot ? *snapshot : k_no_catalogue, gateway.state().identity, begun, mix);
+            if (rng.uniform01() < soured && v.script.rating >= 3) {
+                v.script.rating = 2;
+                v.script.reasons = "efficiency";
+            }
+            const kiosk::CitizenResult played =
+                co_await kiosk::run_citizen(rig.ui(), rig.hands(), v.who, v.script, k_session_limit);
+            if (!played.finished) co_await until_home(rig, deadline);  // walked away: the idle rule ends it
+            if (kiosk.last_outcome) rec.outcomes.push_back(*kiosk.last_outcome);
+            if (!played.finished) break;
+        }
         rec.session = sim.now() - start;
         if (intended && sim.now() < start + *intended) co_await sim.delay_until(start + *intended);
         rec.held = sim.now() - start;
-        rec.outcome = kiosk.last_outcome;
         rec.fate = CitizenFate::served;
+        if (rec.helped) ++site.helpers_free;
         kiosk.held = false;
         slot.release();
         leave(rec);
+    }
+
+    // Faults on one kiosk and the tickets they raise (R-10.3-1): a fault
+    // strikes a fitted device, the platform sees it in the kiosk's
+    // heartbeat, a technician acknowledges, travels and repairs.
+    sim::Process<void> faults(Site& site, std::size_t k) {
+        KioskRig& rig = *site.kiosks[k].rig;
+        sim::Rng rng(sim::derive_seed(sim.seed(), "site/" + site.spec.id + "/kiosk/" + site.spec.kiosks[k].id + "/faults"));
+        sim::Exponential between(site.spec.faults.mtbf_h);
+        std::vector<const FaultKind*> fitted;
+        for (const FaultKind& f : k_fault_kinds)
+            if (rig.device(f.device) != nullptr) fitted.push_back(&f);
+        if (fitted.empty()) co_return;
+        for (std::uint64_t n = 1;; ++n) {
+            co_await sim.delay(sim::from_hours(between(rng)));
+            const FaultKind& f = *fitted[rng.below(fitted.size())];
+            const double travel_u = rng.uniform01(), repair_u = rng.uniform01();
+            TicketRecord t;
+            t.site = site.index;
+            t.kiosk = rig.terminal_id();
+            t.device = f.device;
+            t.fault = f.fault;
+            t.severity = f.severity;
+            t.occurred = sim.now();
+            const std::string rule = "ticket-" + std::to_string(n);
+            if (!rig.act(f.device, {{"action", "inject_fault"}, {"fault", f.fault}, {"id", rule}}).ok) co_return;
+            ++open_tickets;
+            // Reported: the first heartbeat that shows the peripheral not OK
+            // (looked at each minute); a fault no heartbeat shows within
+            // 8 h is reported by the staff.
+            const std::string pid = std::string(f.device) + "-1";
+            const sim::Time give_up = sim.now() + std::chrono::hours(8);
+            for (;;) {
+                const services::terminals::Terminal* term = gateway.state().terminals.find(rig.terminal_id());
+                const services::terminals::Peripheral* p = term ? term->peripheral(pid) : nullptr;
+                if ((p != nullptr && p->state != services::terminals::PeripheralState::ok) || sim.now() >= give_up) break;
+                co_await sim.delay(std::chrono::minutes(1));
+            }
+            t.reported = sim.now();
+            co_await sim.delay(site.spec.staff.dispatch);
+            auto tech = co_await site.technicians->acquire();
+            t.acknowledged = sim.now();
+            co_await sim.delay(std::chrono::duration_cast<sim::Duration>(site.spec.staff.travel * -std::log1p(-travel_u)));
+            t.arrived = sim.now();
+            co_await sim.delay(std::chrono::duration_cast<sim::Duration>(site.spec.staff.repair * -std::log1p(-repair_u)));
+            rig.act(f.device, {{"action", "clear_fault"}, {"id", rule}});
+            t.resolved = sim.now();
+            tech.release();
+            --open_tickets;
+            self.ticket_closed.emit(t);
+        }
     }
 
     void leave(const CitizenRecord& rec) {
@@ -277,6 +462,7 @@ struct World::Impl {
     VirtualGateway gateway;
     std::vector<std::unique_ptr<Site>> sites;
     std::uint64_t inside = 0;
+    std::uint64_t open_tickets = 0;
     sim::Time last_left{};
     bool ran = false;
 };
@@ -299,6 +485,8 @@ WorldRunInfo World::run() {
         for (auto& k : site->kiosks) k.rig->start();
         sim.spawn(m->arrive(*site));
         if (site->spec.staff.refill_round > sim::Duration::zero()) sim.spawn(m->refill_round(*site));
+        if (site->spec.faults.mtbf_h > 0)
+            for (std::size_t k = 0; k < site->kiosks.size(); ++k) sim.spawn(m->faults(*site, k));
     }
     sim.run_until(sim::Time{m->spec.horizon});
 
@@ -324,6 +512,7 @@ WorldRunInfo World::run() {
     while (m->inside > 0 && sim.now() < give_up) sim.run_until(sim.now() + std::chrono::minutes(10));
     if (m->inside > 0) throw std::runtime_error("World::run: citizens still inside a week after the horizon");
     info.ended = std::max(m->last_left, sim::Time{m->spec.horizon});
+    info.open_tickets = m->open_tickets;
     info.events = sim.events_processed();
     return info;
 }

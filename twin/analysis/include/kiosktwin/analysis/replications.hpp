@@ -5,6 +5,8 @@
 
 #include <kiosktwin/sim/stats.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +72,8 @@ struct MetricDef {
     std::string key;    ///< stable identifier, used in JSON
     std::string label;  ///< for people
     std::string unit;
+    std::string formula{};      ///< how it is computed, for reports (R-10.1-1: each metric states its formula)
+    std::string requirement{};  ///< the clause it answers, "R-10.1-1"
 };
 
 /// A metric across replications: the mean with its confidence interval.
@@ -84,5 +88,12 @@ struct MetricSummary {
 /// replication r) with Student-t intervals at `level`.
 std::vector<MetricSummary> summarise(const std::vector<MetricDef>& defs,
                                      const std::vector<std::vector<double>>& values, double level = 0.95);
+
+/// {key: {"label", "unit", "formula"?, "requirement"?, "mean", "min", "max",
+/// "ci95_half_width", "ci95": [lo, hi]}} (null interval from one replication).
+nlohmann::json metrics_json(const std::vector<MetricSummary>& metrics);
+/// [{"replication", "seed", key: value...}], one row per replication.
+nlohmann::json replications_json(const std::vector<MetricSummary>& metrics,
+                                 const std::vector<std::vector<double>>& values, const std::vector<std::uint64_t>& seeds);
 
 }  // namespace kiosktwin::analysis

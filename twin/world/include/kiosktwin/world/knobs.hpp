@@ -15,7 +15,9 @@
 
 namespace kiosktwin::world {
 
-enum class KnobKind { integer, number, string, boolean, number_list };
+enum class KnobKind { integer, number, string, boolean, number_list, object_list };
+
+class KnobSet;
 
 struct Knob {
     std::string path{};  ///< JSON pointer into the scenario, e.g. "/hall/kiosks"
@@ -28,6 +30,9 @@ struct Knob {
     std::size_t length = 0;            ///< number_list: exact number of elements
     std::vector<std::string> choices{};  ///< string: allowed values (empty = any)
     std::string help{};
+    /// object_list: the knobs of each element (paths relative to the
+    /// element, "/id"); min and max bound the number of elements.
+    const KnobSet* element = nullptr;
 };
 
 /// One thing wrong with a scenario, at a JSON path ("" for the whole file).
@@ -57,8 +62,12 @@ public:
     static std::string expectation(const Knob& k);
     /// The default, formatted for people ("4", "lognormal", "[24 values]").
     static std::string format_default(const Knob& k);
-    /// A table of every knob for --help text.
+    /// A table of every knob for --help text (an object_list's element
+    /// knobs as "/sites/*/id").
     std::string help_table() const;
+    /// The knobs as a JSON Schema (draft 2020-12) document: types, ranges,
+    /// choices, defaults and help as descriptions.
+    nlohmann::json json_schema(const std::string& title) const;
 
 private:
     void check_value(const Knob& k, const nlohmann::json& v, std::vector<Problem>& out) const;

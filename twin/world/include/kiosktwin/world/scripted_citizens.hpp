@@ -60,6 +60,9 @@ public:
     /// each citizen's draws apart from everyone else's); counts as drawn.
     Visit draw(sim::Rng& rng, const kiosk::CatalogueSnapshot& catalogue, const services::IdentityService& identity,
                sim::Time now);
+    /// The same with another mix (a persona's) instead of this one's.
+    Visit draw(sim::Rng& rng, const kiosk::CatalogueSnapshot& catalogue, const services::IdentityService& identity,
+               sim::Time now, const SessionMix& mix);
 
     std::uint64_t drawn() const noexcept { return m_drawn; }
 

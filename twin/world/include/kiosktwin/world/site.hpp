@@ -26,6 +26,29 @@
 // shortest line (the lowest-numbered on a tie) and waits for that kiosk.
 // Patience (reneging) and balking apply to both.
 //
+// Opening hours (R-5-3). A 7×24 room takes citizens at every hour; other
+// sites between their opening and closing hour on their open days. The
+// doors close to arrivals; whoever is inside finishes.
+//
+// Personas (R-5-4). Each citizen is young, elderly, a business agent (代办,
+// several cases in a row at the same kiosk) or a first-time user, drawn from
+// the site's shares. The persona sets the pace (the time to read and decide
+// on each page: elderly 3x, first-time 2x, agents 0.75x the young's), the
+// accessible mode (most elderly ask for it) and whether they ask for help.
+//
+// Staff (R-10.2-1). Helpers (帮办): a citizen who asks for help gets a free
+// helper for their session, who halves their reading time and keeps them
+// from walking away; with none free they go on alone. A consumables round
+// refills paper, toner and receipt rolls found low. Technicians answer fault
+// tickets (R-10.3-1): a device fault strikes a kiosk (the site's mean time
+// between faults), the platform sees it in the kiosk's heartbeat (reported),
+// a technician takes the ticket (acknowledged), travels (arrived) and
+// repairs it (resolved); one ticket at a time per technician.
+//
+// Ratings (R-11.3-1). The script's rating is what a citizen gives after an
+// ordinary visit; a long wait turns some ratings into 差评 with the reason
+// "efficiency" (slow handling), more the longer the wait.
+//
 // Common random numbers. A citizen's arrival, persona and script come from
 // streams named by site and citizen number, so adding a kiosk or changing
 // the queue leaves every citizen's draws as they were.
@@ -60,8 +83,13 @@ struct KioskPlacement {
     nlohmann::json devices = nlohmann::json::object();
 };
 
-/// The site's staff (R-10.2-1). For now: a consumables round.
+/// The site's staff (R-10.2-1, R-10.3-1).
 struct Staff {
+    std::size_t helpers = 0;      ///< 帮办 on the floor
+    std::size_t technicians = 1;  ///< answering this site's fault tickets
+    sim::Duration dispatch = std::chrono::minutes(5);  ///< reported -> acknowledged
+    sim::Duration travel = std::chrono::minutes(40);   ///< acknowledged -> arrived (mean, exponential)
+    sim::Duration repair = std::chrono::minutes(25);   ///< arrived -> resolved (mean, exponential)
     /// Every this often someone walks the kiosks and refills what runs low
     /// (receipt rolls, A4 paper, toner); zero: nobody does.
     sim::Duration refill_round{};
@@ -78,12 +106,61 @@ struct RefillRecord {
     sim::Time at{};
 };
 
+/// When a site takes citizens (R-5-3): whole civil hours.
+struct OpeningHours {
+    bool always_open = true;  ///< a 7×24 room
+    int open_h = 9;           ///< first open hour, 0-23
+    int close_h = 17;         ///< closing hour, open_h+1 .. 24
+    std::array<bool, 7> days{true, true, true, true, true, false, false};  ///< Monday first
+    bool open(int weekday, int hour) const noexcept {
+        return always_open || (days[static_cast<std::size_t>(weekday)] && hour >= open_h && hour < close_h);
+    }
+    /// Hours of service in a week.
+    double hours_per_week() const noexcept;
+};
+
+enum class Persona : std::uint8_t { young, elderly, agent, first_time };
+const char* to_string(Persona p) noexcept;
+constexpr std::size_t k_personas = 4;
+
+/// The shares of personas among a site's citizens (normalised; at least one
+/// > 0), in the order of Persona. By default everyone is young: the plain
+/// session of the mix, one case each.
+struct PersonaMix {
+    std::array<double, k_personas> share{1, 0, 0, 0};
+};
+
+/// Device faults that need a technician (R-10.3-1).
+struct FaultSpec {
+    double mtbf_h = 0;  ///< mean hours between faults on one kiosk (exponential); 0 = none
+};
+
+/// A fault ticket (R-10.3-1): times, severity (L1-L5), root cause.
+struct TicketRecord {
+    std::size_t site = 0;
+    std::string kiosk;      ///< terminal id
+    std::string device;     ///< device kind
+    std::string fault;      ///< the device fault
+    std::string root_cause = "peripheral";  ///< peripheral / network / software / power
+    int severity = 3;       ///< 1..5 (profile SLA: L1 30 min, L2 2 h, L3 4 h, L4/L5 a working day)
+    sim::Time occurred{};   ///< the fault struck
+    sim::Time reported{};   ///< the platform saw it in a heartbeat
+    sim::Time acknowledged{};
+    sim::Time arrived{};
+    sim::Time resolved{};
+};
+
+/// The SLA of a severity (R-10.3-1 profile): reported -> resolved.
+sim::Duration sla_of(int severity) noexcept;
+
 enum class QueueDiscipline { shared, per_kiosk };
 const char* to_string(QueueDiscipline q) noexcept;
 
 struct SiteSpec {
     std::string id = "S01";
     std::string name;
+    std::string venue = "service_hall";  ///< R-5-1 venue type
+    OpeningHours hours;
     std::vector<KioskPlacement> kiosks;  ///< at least one
     std::array<double, 24> hourly_rate_per_h{};  ///< arrivals per hour, by hour of day
     std::array<double, 7> weekday_factor{1, 1, 1, 1, 1, 1, 1};  ///< Monday first
@@ -92,9 +169,11 @@ struct SiteSpec {
     std::optional<ServiceTime> service;  ///< intended time at the kiosk (see the header comment)
     double patience_mean_min = 0;        ///< exponential patience; 0 = waits for ever
     double balk_queue_per_kiosk = 0;     ///< balk at this many waiting per kiosk; 0 = never
-    SessionMix mix;                      ///< what citizens come for and how they behave
+    SessionMix mix;                      ///< what citizens come for and how they behave (young persona)
+    PersonaMix personas;
     bool link = true;                    ///< a link model between each kiosk and the gateway
     Staff staff;
+    FaultSpec faults;
 };
 
 struct WorldSpec {
@@ -118,7 +197,11 @@ struct CitizenRecord {
     sim::Duration session{};     ///< the kiosk session's own length (zero if not served)
     std::size_t queue_on_arrival = 0;  ///< citizens waiting (at the site, or in the chosen line)
     CitizenFate fate = CitizenFate::served;
-    std::optional<kiosk::SessionOutcome> outcome;  ///< the kiosk's record of the session (served)
+    Persona persona = Persona::young;
+    bool asked_help = false;
+    bool helped = false;         ///< a helper (帮办) stayed with them
+    /// The kiosk's record of each session (served; an agent has several).
+    std::vector<kiosk::SessionOutcome> outcomes;
 };
 
 /// Facts about a run, over [0, horizon] unless said.
@@ -128,6 +211,7 @@ struct WorldRunInfo {
     sim::Time ended{};            ///< when the last citizen left
     std::vector<double> utilisation;        ///< per site: kiosk time held / kiosk time
     std::vector<double> mean_queue_length;  ///< per site, time-weighted
+    std::uint64_t open_tickets = 0;         ///< faults not yet resolved at the end
 };
 
 /// A world of sites, one replication.
@@ -142,6 +226,8 @@ public:
     sim::Signal<const CitizenRecord&> citizen_left;
     /// Published when the staff refill a consumable.
     sim::Signal<const RefillRecord&> refilled;
+    /// Published when a fault ticket is resolved.
+    sim::Signal<const TicketRecord&> ticket_closed;
 
     /// Boots every kiosk, runs arrivals until the horizon, then lets everyone
     /// present finish. Once only.

@@ -1,0 +1,239 @@
+#include <kiosktwin/store/run_store.hpp>
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace kiosktwin::store {
+
+namespace {
+
+// PRAGMA application_id "KTRS": another program's SQLite file is refused.
+constexpr int k_application_id = 0x4B545253;
+
+struct StmtDeleter {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+constexpr const char* k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS runs(
+  run_id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, kiosktwin_version TEXT NOT NULL,
+  scenario_name TEXT NOT NULL, scenario_file TEXT NOT NULL, scenario_sha256 TEXT NOT NULL,
+  seed INTEGER NOT NULL, replications INTEGER NOT NULL, horizon_days REAL NOT NULL,
+  effective_json TEXT NOT NULL, results_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kpis(
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), metric TEXT NOT NULL, label TEXT, unit TEXT,
+  formula TEXT, requirement TEXT, mean REAL, ci95_half_width REAL, min REAL, max REAL,
+  PRIMARY KEY(run_id, metric));
+CREATE TABLE IF NOT EXISTS visits(
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), replication INTEGER NOT NULL, site TEXT NOT NULL,
+  citizen INTEGER NOT NULL, persona TEXT NOT NULL, arrived_s REAL NOT NULL, waited_s REAL NOT NULL,
+  held_s REAL NOT NULL, fate TEXT NOT NULL, kiosk TEXT, helped INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions(
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), replication INTEGER NOT NULL, site TEXT NOT NULL,
+  citizen INTEGER NOT NULL, kiosk TEXT NOT NULL, session INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT,
+  service TEXT, item_code TEXT, case_no TEXT, rating INTEGER, started_s REAL, ended_s REAL);
+CREATE TABLE IF NOT EXISTS tickets(
+  run_id INTEGER NOT NULL REFERENCES runs(run_id), replication INTEGER NOT NULL, site TEXT NOT NULL,
+  kiosk TEXT NOT NULL, device TEXT NOT NULL, fault TEXT NOT NULL, root_cause TEXT NOT NULL,
+  severity INTEGER NOT NULL, occurred_s REAL, reported_s REAL, acknowledged_s REAL, arrived_s REAL,
+  resolved_s REAL, within_sla INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS visits_run ON visits(run_id, replication);
+CREATE INDEX IF NOT EXISTS sessions_run ON sessions(run_id, replication);
+CREATE INDEX IF NOT EXISTS tickets_run ON tickets(run_id, replication);
+)sql";
+
+double seconds(sim::Time t) { return sim::to_seconds(t.time_since_epoch()); }
+
+// Binds values to a statement by position, steps it and resets it.
+class Insert {
+public:
+    Insert(sqlite3* db, const char* sql) : m_db(db) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+            throw StoreError(std::string("run store: ") + sqlite3_errmsg(db));
+        m_stmt.reset(s);
+    }
+    Insert& text(const std::string& v) {
+        sqlite3_bind_text(m_stmt.get(), ++m_i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Insert& integer(std::int64_t v) {
+        sqlite3_bind_int64(m_stmt.get(), ++m_i, v);
+        return *this;
+    }
+    Insert& real(double v) {
+        if (std::isfinite(v)) sqlite3_bind_double(m_stmt.get(), ++m_i, v);
+        else sqlite3_bind_null(m_stmt.get(), ++m_i);
+        return *this;
+    }
+    void step() {
+        if (sqlite3_step(m_stmt.get()) != SQLITE_DONE) throw StoreError(std::string("run store: ") + sqlite3_errmsg(m_db));
+        sqlite3_reset(m_stmt.get());
+        sqlite3_clear_bindings(m_stmt.get());
+        m_i = 0;
+    }
+
+private:
+    sqlite3* m_db;
+    Stmt m_stmt;
+    int m_i = 0;
+};
+
+}  // namespace
+
+RunStore::RunStore(const std::string& path) {
+    const std::filesystem::path p(path);
+    if (p.has_parent_path()) {
+        std::error_code ec;
+        std::filesystem::create_directories(p.parent_path(), ec);
+    }
+    if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+        const std::string why = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw StoreError("cannot open the run store " + path + ": " + why);
+    }
+    sqlite3_busy_timeout(m_db, 5000);
+    try {
+        const std::int64_t app = count("PRAGMA application_id");
+        const std::int64_t tables = count("SELECT count(*) FROM sqlite_master");
+        if (app != k_application_id && (app != 0 || tables != 0))
+            throw StoreError(path + " is not a KioskTwin run store (another program's SQLite file?)");
+        exec("PRAGMA journal_mode=WAL");
+        std::string pragma = "PRAGMA application_id=";
+        pragma += std::to_string(k_application_id);
+        exec(pragma.c_str());
+        exec(k_schema);
+    } catch (...) {
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw;
+    }
+}
+
+RunStore::~RunStore() { sqlite3_close(m_db); }
+
+void RunStore::exec(const char* sql) const {
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        const std::string why = err ? err : "unknown error";
+        sqlite3_free(err);
+        throw StoreError("run store: " + why);
+    }
+}
+
+std::int64_t RunStore::count(const std::string& sql) const {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
+        throw StoreError(std::string("run store: ") + sqlite3_errmsg(m_db));
+    Stmt s(raw);
+    return sqlite3_step(s.get()) == SQLITE_ROW ? sqlite3_column_int64(s.get(), 0) : 0;
+}
+
+std::int64_t RunStore::runs() const { return count("SELECT count(*) FROM runs"); }
+
+std::int64_t RunStore::record(const nlohmann::json& result, const analysis::SiteStudy& study,
+                             const std::string& recorded_at) {
+    exec("BEGIN IMMEDIATE");
+    try {
+        const auto& sc = result.at("scenario");
+        Insert run(m_db, "INSERT INTO runs(recorded_at, kiosktwin_version, scenario_name, scenario_file, scenario_sha256, "
+                         "seed, replications, horizon_days, effective_json, results_json) VALUES(?,?,?,?,?,?,?,?,?,?)");
+        run.text(recorded_at)
+            .text(result.value("kiosktwin_version", ""))
+            .text(sc.value("name", ""))
+            .text(sc.value("file", ""))
+            .text(sc.value("sha256", ""))
+            .integer(static_cast<std::int64_t>(result.at("seed").get<std::uint64_t>()))
+            .integer(result.at("replications").get<std::int64_t>())
+            .real(result.at("horizon_days").get<double>())
+            .text(sc.at("effective").dump())
+            .text(result.at("results").dump())
+            .step();
+        const std::int64_t id = sqlite3_last_insert_rowid(m_db);
+
+        Insert kpi(m_db, "INSERT INTO kpis VALUES(?,?,?,?,?,?,?,?,?,?)");
+        for (const analysis::MetricSummary& m : study.metrics)
+            kpi.integer(id)
+                .text(m.def.key)
+                .text(m.def.label)
+                .text(m.def.unit)
+                .text(m.def.formula)
+                .text(m.def.requirement)
+                .real(m.ci.mean)
+                .real(m.ci.half_width)
+                .real(m.min)
+                .real(m.max)
+                .step();
+
+        const auto& sites = sc.at("effective").at("sites");
+        auto site_id = [&](std::size_t i) {
+            const std::string given = i < sites.size() ? sites[i].value("id", "") : "";
+            if (!given.empty()) return given;
+            std::string fallback = "S";
+            return fallback.append(std::to_string(i + 1));
+        };
+        Insert visit(m_db, "INSERT INTO visits VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        Insert session(m_db, "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        Insert ticket(m_db, "INSERT INTO tickets VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        for (std::size_t r = 0; r < study.records.size(); ++r) {
+            for (const world::CitizenRecord& c : study.records[r].citizens) {
+                const std::string site = site_id(c.site);
+                visit.integer(id)
+                    .integer(static_cast<std::int64_t>(r))
+                    .text(site)
+                    .integer(static_cast<std::int64_t>(c.citizen))
+                    .text(world::to_string(c.persona))
+                    .real(seconds(c.arrived))
+                    .real(sim::to_seconds(c.waited))
+                    .real(sim::to_seconds(c.held))
+                    .text(world::to_string(c.fate))
+                    .text(c.kiosk)
+                    .integer(c.helped ? 1 : 0)
+                    .step();
+                for (const kiosk::SessionOutcome& o : c.outcomes)
+                    session.integer(id)
+                        .integer(static_cast<std::int64_t>(r))
+                        .text(site)
+                        .integer(static_cast<std::int64_t>(c.citizen))
+                        .text(c.kiosk)
+                        .integer(static_cast<std::int64_t>(o.session))
+                        .text(kiosk::to_string(o.kind))
+                        .text(o.reason)
+                        .text(o.service)
+                        .text(o.item_code)
+                        .text(o.case_no)
+                        .integer(o.rating)
+                        .real(seconds(o.started))
+                        .real(seconds(o.ended))
+                        .step();
+            }
+            for (const world::TicketRecord& t : study.records[r].tickets)
+                ticket.integer(id)
+                    .integer(static_cast<std::int64_t>(r))
+                    .text(site_id(t.site))
+                    .text(t.kiosk)
+                    .text(t.device)
+                    .text(t.fault)
+                    .text(t.root_cause)
+                    .integer(t.severity)
+                    .real(seconds(t.occurred))
+                    .real(seconds(t.reported))
+                    .real(seconds(t.acknowledged))
+                    .real(seconds(t.arrived))
+                    .real(seconds(t.resolved))
+                    .integer(t.resolved - t.reported <= world::sla_of(t.severity) ? 1 : 0)
+                    .step();
+        }
+        exec("COMMIT");
+        return id;
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+}  // namespace kiosktwin::store

@@ -1,0 +1,274 @@
+#include <kiosktwin/world/site_scenario.hpp>
+
+#include <kiosktwin/world/hall.hpp>
+
+#include <cmath>
+#include <set>
+
+namespace kiosktwin::world {
+
+using nlohmann::json;
+
+namespace {
+
+// An office day: the morning and afternoon peaks of a service hall.
+json office_profile() {
+    return json::array({0, 0, 0, 0, 0, 0, 0, 0, 6, 18, 24, 22, 12, 14, 22, 24, 18, 10, 4, 0, 0, 0, 0, 0});
+}
+
+const KnobSet& site_knobs() {
+    static const KnobSet knobs = [] {
+        KnobSet k;
+        k.add({.path = "/id", .kind = KnobKind::string, .fallback = "",
+               .help = "Site id (letters, digits, - and _); kiosks are <id>-K01...; empty: S1, S2... by position"});
+        k.add({.path = "/name", .kind = KnobKind::string, .fallback = "", .help = "Site name, shown in reports"});
+        k.add({.path = "/venue", .kind = KnobKind::string, .fallback = "service_hall",
+               .choices = {"service_hall", "24h_room", "community", "park", "mall", "office_building", "outlet",
+                           "transport_hub"},
+               .help = "Venue type (R-5-1)"});
+        k.add({.path = "/kiosks", .kind = KnobKind::integer, .unit = "kiosks", .fallback = 4, .min = 1.0, .max = 1000.0,
+               .help = "Integrated kiosks at the site, each with the full device set"});
+        k.add({.path = "/hours/always_open", .kind = KnobKind::boolean, .fallback = false,
+               .help = "A 7x24 room: open at every hour of every day (R-5-3)"});
+        k.add({.path = "/hours/open_h", .kind = KnobKind::integer, .unit = "h", .fallback = 9, .min = 0.0, .max = 23.0,
+               .help = "First hour open (civil time), when not always open"});
+        k.add({.path = "/hours/close_h", .kind = KnobKind::integer, .unit = "h", .fallback = 17, .min = 1.0,
+               .max = 24.0, .help = "Closing hour: no arrivals from then on; those inside finish"});
+        k.add({.path = "/hours/days", .kind = KnobKind::number_list, .fallback = json::array({1, 1, 1, 1, 1, 0, 0}),
+               .min = 0.0, .max = 1.0, .length = 7, .help = "Open days, Monday first: 1 open, 0 closed"});
+        k.add({.path = "/demand/hourly_rate_per_h", .kind = KnobKind::number_list, .unit = "arrivals/h",
+               .fallback = office_profile(), .min = 0.0, .max = 1.0e6, .length = 24,
+               .help = "Citizens arriving in each hour of the day, 00:00 first (closed hours count as zero)"});
+        k.add({.path = "/demand/weekday_factor", .kind = KnobKind::number_list, .unit = "x",
+               .fallback = json::array({1.15, 1.0, 1.0, 1.0, 1.1, 0.55, 0.35}), .min = 0.0, .max = 1000.0,
+               .length = 7, .help = "Multiplier of the hourly rates for each weekday, Monday first"});
+        k.add({.path = "/demand/interpolation", .kind = KnobKind::string, .fallback = "step",
+               .choices = {"step", "linear"}, .help = "Rate within an hour: constant, or linear to the next hour"});
+        k.add({.path = "/queue", .kind = KnobKind::string, .fallback = "shared", .choices = {"shared", "per_kiosk"},
+               .help = "One line with a ticket (取号) for all kiosks, or a line at each kiosk (shortest joined)"});
+        k.add({.path = "/service/distribution", .kind = KnobKind::string, .fallback = "session",
+               .choices = {"session", "exponential", "lognormal", "gamma"},
+               .help = "Time a citizen holds a kiosk: the session's own, or at least a draw from this distribution"});
+        k.add({.path = "/service/mean_min", .kind = KnobKind::number, .unit = "min", .fallback = 6.0, .min = 0.0,
+               .max = 1440.0, .min_exclusive = true, .help = "Mean of the service distribution (not for session)"});
+        k.add({.path = "/service/sd_min", .kind = KnobKind::number, .unit = "min", .fallback = 4.0, .min = 0.0,
+               .max = 1440.0, .help = "Standard deviation (lognormal, gamma)"});
+        k.add({.path = "/behaviour/patience_mean_min", .kind = KnobKind::number, .unit = "min", .fallback = 15.0,
+               .min = 0.0, .max = 10080.0, .help = "Mean patience in the line, exponential (0 = waits for ever)"});
+        k.add({.path = "/behaviour/balk_queue_per_kiosk", .kind = KnobKind::number, .unit = "citizens/kiosk",
+               .fallback = 3.0, .min = 0.0, .max = 10000.0,
+               .help = "Citizens who find this many waiting per kiosk leave at once (0 = never)"});
+        k.add({.path = "/personas/young", .kind = KnobKind::number, .fallback = 0.45, .min = 0.0, .max = 1.0e6,
+               .help = "Share of young citizens: the plain pace"});
+        k.add({.path = "/personas/elderly", .kind = KnobKind::number, .fallback = 0.25, .min = 0.0, .max = 1.0e6,
+               .help = "Share of elderly citizens: 3x the reading time, mostly the accessible mode, often ask for help (R-5-4)"});
+        k.add({.path = "/personas/agent", .kind = KnobKind::number, .fallback = 0.10, .min = 0.0, .max = 1.0e6,
+               .help = "Share of business agents (代办): 2-4 cases in a row at one kiosk, brisk"});
+        k.add({.path = "/personas/first_time", .kind = KnobKind::number, .fallback = 0.20, .min = 0.0, .max = 1.0e6,
+               .help = "Share of first-time users: 2x the reading time, more walk away, often ask for help"});
+        k.add({.path = "/staff/helpers", .kind = KnobKind::integer, .unit = "people", .fallback = 1, .min = 0.0,
+               .max = 1000.0, .help = "帮办 helpers on the floor who assist citizens asking for help (R-10.2-1)"});
+        k.add({.path = "/staff/technicians", .kind = KnobKind::integer, .unit = "people", .fallback = 1, .min = 0.0,
+               .max = 1000.0, .help = "Technicians answering this site's fault tickets (R-10.3-1)"});
+        k.add({.path = "/staff/dispatch_min", .kind = KnobKind::number, .unit = "min", .fallback = 5.0, .min = 0.0,
+               .max = 1440.0, .help = "From a ticket reported to acknowledged"});
+        k.add({.path = "/staff/travel_min", .kind = KnobKind::number, .unit = "min", .fallback = 40.0, .min = 0.0,
+               .max = 1440.0, .help = "Mean travel of a technician to the site (exponential)"});
+        k.add({.path = "/staff/repair_min", .kind = KnobKind::number, .unit = "min", .fallback = 25.0, .min = 0.0,
+               .max = 1440.0, .help = "Mean repair time on site (exponential)"});
+        k.add({.path = "/staff/refill_round_h", .kind = KnobKind::number, .unit = "h", .fallback = 2.0, .min = 0.0,
+               .max = 720.0, .help = "Consumables round every this often: paper, toner, receipt rolls (0 = none)"});
+        k.add({.path = "/staff/refill_below", .kind = KnobKind::number, .fallback = 0.25, .min = 0.0, .max = 1.0,
+               .help = "Refill what is below this fraction of full"});
+        k.add({.path = "/faults/mtbf_h", .kind = KnobKind::number, .unit = "h", .fallback = 0.0, .min = 0.0,
+               .max = 1.0e6, .help = "Mean hours between device faults on one kiosk, exponential (0 = none)"});
+        k.add({.path = "/link", .kind = KnobKind::boolean, .fallback = true,
+               .help = "Model each kiosk's network link to the gateway (else a perfect path)"});
+        return k;
+    }();
+    return knobs;
+}
+
+bool valid_id(const std::string& id) {
+    if (id.empty() || id.size() > 40) return false;
+    for (char c : id)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+    return true;
+}
+
+SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::vector<Problem>& problems) {
+    auto get = [&](const char* p) -> const json& { return e.at(json::json_pointer(p)); };
+    SiteSpec s;
+    s.id = get("/id").get<std::string>();
+    if (s.id.empty()) s.id = "S" + std::to_string(index + 1);
+    else if (!valid_id(s.id)) problems.push_back({at + "/id", "expected 1-40 letters, digits, - or _"});
+    s.name = get("/name").get<std::string>();
+    if (s.name.empty()) s.name = s.id;
+    s.venue = get("/venue").get<std::string>();
+    const int kiosks = get("/kiosks").get<int>();
+    for (int k = 1; k <= kiosks; ++k)
+        s.kiosks.push_back({(k < 10 ? "K0" : "K") + std::to_string(k), json::object()});
+    s.hours.always_open = get("/hours/always_open").get<bool>();
+    s.hours.open_h = get("/hours/open_h").get<int>();
+    s.hours.close_h = get("/hours/close_h").get<int>();
+    bool any_day = false;
+    for (std::size_t d = 0; d < 7; ++d) {
+        const double v = get("/hours/days")[d].get<double>();
+        if (v != 0.0 && v != 1.0) problems.push_back({at + "/hours/days/" + std::to_string(d), "expected 0 or 1"});
+        s.hours.days[d] = v == 1.0;
+        any_day |= s.hours.days[d];
+    }
+    if (!s.hours.always_open) {
+        if (s.hours.close_h <= s.hours.open_h)
+            problems.push_back({at + "/hours/close_h", "must be after open_h (" + std::to_string(s.hours.open_h) + ")"});
+        if (!any_day) problems.push_back({at + "/hours/days", "the site is never open"});
+    }
+    for (std::size_t h = 0; h < 24; ++h) s.hourly_rate_per_h[h] = get("/demand/hourly_rate_per_h")[h].get<double>();
+    for (std::size_t d = 0; d < 7; ++d) s.weekday_factor[d] = get("/demand/weekday_factor")[d].get<double>();
+    s.interpolation = get("/demand/interpolation") == "linear" ? sim::Interpolation::linear : sim::Interpolation::step;
+    double demand = 0;
+    for (std::size_t h = 0; h < 168; ++h)
+        if (s.hours.open(static_cast<int>(h / 24), static_cast<int>(h % 24)))
+            demand += s.hourly_rate_per_h[h % 24] * s.weekday_factor[h / 24];
+    if (!(demand > 0)) problems.push_back({at + "/demand", "no citizen would ever arrive while the site is open"});
+    s.queue = get("/queue") == "per_kiosk" ? QueueDiscipline::per_kiosk : QueueDiscipline::shared;
+    const std::string dist = get("/service/distribution").get<std::string>();
+    if (dist != "session") {
+        ServiceTime t;
+        t.distribution = dist == "exponential" ? ServiceDistribution::exponential
+                         : dist == "gamma"     ? ServiceDistribution::gamma
+                                               : ServiceDistribution::lognormal;
+        t.mean_min = get("/service/mean_min").get<double>();
+        t.sd_min = get("/service/sd_min").get<double>();
+        if (t.distribution != ServiceDistribution::exponential && !(t.sd_min > 0))
+            problems.push_back({at + "/service/sd_min", "must be > 0 for a " + dist + " distribution"});
+        s.service = t;
+    }
+    s.patience_mean_min = get("/behaviour/patience_mean_min").get<double>();
+    s.balk_queue_per_kiosk = get("/behaviour/balk_queue_per_kiosk").get<double>();
+    static constexpr const char* k_persona_paths[] = {"/personas/young", "/personas/elderly", "/personas/agent",
+                                                      "/personas/first_time"};
+    double shares = 0;
+    for (std::size_t p = 0; p < k_personas; ++p) shares += s.personas.share[p] = get(k_persona_paths[p]).get<double>();
+    if (!(shares > 0)) problems.push_back({at + "/personas", "at least one share must be positive"});
+    s.staff.helpers = get("/staff/helpers").get<std::size_t>();
+    s.staff.technicians = get("/staff/technicians").get<std::size_t>();
+    s.staff.dispatch = sim::from_minutes(get("/staff/dispatch_min").get<double>());
+    s.staff.travel = sim::from_minutes(get("/staff/travel_min").get<double>());
+    s.staff.repair = sim::from_minutes(get("/staff/repair_min").get<double>());
+    s.staff.refill_round = sim::from_hours(get("/staff/refill_round_h").get<double>());
+    s.staff.refill_below = get("/staff/refill_below").get<double>();
+    s.faults.mtbf_h = get("/faults/mtbf_h").get<double>();
+    if (s.faults.mtbf_h > 0 && s.staff.technicians == 0)
+        problems.push_back({at + "/staff/technicians", "faults (/faults/mtbf_h > 0) need at least one technician"});
+    s.link = get("/link").get<bool>();
+    return s;
+}
+
+// The foundation's hall scenario as a one-site world: N kiosks always open
+// (the hall's hourly profile says when citizens come), the hall's service
+// distribution as the time each citizen holds a kiosk, its patience and
+// balking; everyone of the plain persona, no staff, no faults.
+SiteLoad from_hall(const json& doc) {
+    SiteLoad out;
+    out.from_hall = true;
+    HallLoad h = load_hall_scenario(doc);
+    out.validated = std::move(h.validated);
+    if (!h.scenario) return out;
+    const HallScenario& hs = *h.scenario;
+    if (hs.warmup_h > 0)
+        out.validated.problems.push_back(
+            {"/horizon/warmup_h", "the site world measures from the start: set it to 0 (or use a site scenario)"});
+    SiteScenario s;
+    s.name = hs.name;
+    s.description = hs.description;
+    s.replications = hs.replications;
+    s.horizon_days = hs.horizon_days;
+    s.wait_target_min = hs.wait_target_min;
+    s.world.seed = hs.seed;
+    s.world.calendar = hs.calendar;
+    s.world.horizon = hs.horizon();
+    SiteSpec site;
+    site.id = "HALL";
+    site.name = hs.hall_name;
+    for (int k = 1; k <= hs.kiosks; ++k) site.kiosks.push_back({(k < 10 ? "K0" : "K") + std::to_string(k), json::object()});
+    site.hours.always_open = true;
+    site.hourly_rate_per_h = hs.hourly_rate_per_h;
+    site.weekday_factor = hs.weekday_factor;
+    site.interpolation = hs.interpolation;
+    site.service = ServiceTime{hs.service_distribution, hs.service_mean_min, hs.service_sd_min};
+    site.patience_mean_min = hs.patience_mean_min;
+    site.balk_queue_per_kiosk = hs.balk_queue_per_kiosk;
+    s.world.sites.push_back(std::move(site));
+    if (out.validated.problems.empty()) out.scenario = std::move(s);
+    return out;
+}
+
+}  // namespace
+
+const KnobSet& site_scenario_knobs() {
+    static const KnobSet knobs = [] {
+        KnobSet k;
+        k.add({.path = "/name", .kind = KnobKind::string, .fallback = "sites", .help = "Scenario name, shown in reports"});
+        k.add({.path = "/description", .kind = KnobKind::string, .fallback = "", .help = "What the scenario asks"});
+        k.add({.path = "/seed", .kind = KnobKind::integer, .fallback = 20260601, .min = 0.0, .max = 9.0e15,
+               .help = "Master seed; every random stream derives from it"});
+        k.add({.path = "/replications", .kind = KnobKind::integer, .unit = "runs", .fallback = 5, .min = 1.0,
+               .max = 10000.0, .help = "Independent replications behind each confidence interval"});
+        k.add({.path = "/calendar/epoch", .kind = KnobKind::string, .fallback = "2026-06-01T00:00:00+08:00",
+               .help = "Civil time of virtual t = 0 (ISO 8601); 2026-06-01 is a Monday"});
+        k.add({.path = "/horizon/days", .kind = KnobKind::number, .unit = "days", .fallback = 7, .min = 0.0,
+               .max = 366.0, .min_exclusive = true, .help = "Simulated days of service per replication"});
+        k.add({.path = "/sites", .kind = KnobKind::object_list, .fallback = json::array(), .min = 1.0, .max = 10000.0,
+               .help = "The sites, each with its kiosks, hours, demand, citizens and staff", .element = &site_knobs()});
+        k.add({.path = "/report/wait_target_min", .kind = KnobKind::number, .unit = "min", .fallback = 10.0,
+               .min = 0.0, .max = 1440.0, .help = "Service-level target: the share waiting longer is reported"});
+        k.add({.path = "/report/targets/daily_use", .kind = KnobKind::number, .fallback = 0.60, .min = 0.0,
+               .max = 1.0, .help = "R-10.1-2 target: share of kiosks with a case on a day, at least"});
+        k.add({.path = "/report/targets/fault_rate", .kind = KnobKind::number, .fallback = 0.05, .min = 0.0,
+               .max = 1.0, .help = "R-10.1-2 target: faulty kiosk-days / kiosk-days, below"});
+        k.add({.path = "/report/targets/satisfaction", .kind = KnobKind::number, .fallback = 0.90, .min = 0.0,
+               .max = 1.0, .help = "R-10.1-2 target: ratings 3-5 among ratings, at least"});
+        return k;
+    }();
+    return knobs;
+}
+
+bool is_site_scenario(const json& doc) noexcept { return doc.is_object() && doc.contains("sites"); }
+
+SiteLoad load_site_scenario(const json& doc) {
+    if (doc.is_object() && doc.contains("hall") && !doc.contains("sites")) return from_hall(doc);
+    SiteLoad out;
+    out.validated = site_scenario_knobs().validate(doc);
+    auto& problems = out.validated.problems;
+    if (!out.validated.ok()) return out;
+    const json& e = out.validated.effective;
+    auto at = [&](const char* p) -> const json& { return e.at(json::json_pointer(p)); };
+
+    SiteScenario s;
+    s.name = at("/name").get<std::string>();
+    s.description = at("/description").get<std::string>();
+    s.world.seed = at("/seed").get<std::uint64_t>();
+    s.replications = at("/replications").get<int>();
+    if (const auto cal = sim::Calendar::from_iso8601(at("/calendar/epoch").get<std::string>())) s.world.calendar = *cal;
+    else problems.push_back({"/calendar/epoch", "expected an ISO 8601 date-time such as 2026-06-01T00:00:00+08:00"});
+    s.horizon_days = at("/horizon/days").get<double>();
+    s.world.horizon = sim::from_hours(s.horizon_days * 24.0);
+    s.wait_target_min = at("/report/wait_target_min").get<double>();
+    s.targets.daily_use = at("/report/targets/daily_use").get<double>();
+    s.targets.fault_rate = at("/report/targets/fault_rate").get<double>();
+    s.targets.satisfaction = at("/report/targets/satisfaction").get<double>();
+    std::set<std::string> ids;
+    const json& sites = at("/sites");
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+        const std::string path = "/sites/" + std::to_string(i);
+        SiteSpec site = site_of(sites[i], i, path, problems);
+        if (!ids.insert(site.id).second) problems.push_back({path + "/id", "\"" + site.id + "\" names another site too"});
+        s.world.sites.push_back(std::move(site));
+    }
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) { return a.path < b.path; });
+    if (problems.empty()) out.scenario = std::move(s);
+    return out;
+}
+
+}  // namespace kiosktwin::world
