@@ -442,16 +442,10 @@ world::SiteScenario scaled(world::SiteScenario s, const SiteBenchOptions& o) {
             }
     }
     if (o.sessions > 0) {
-        // Expected arrivals over the horizon, from each site's open hours.
+        // Expected arrivals over the horizon: the integral of each site's demand.
         double expected = 0;
         for (const world::SiteSpec& site : s.world.sites)
-            for (const auto& [a, b] : analysis::open_intervals(site.hours, s.world.calendar, s.world.horizon))
-                for (sim::Time t = a; t < b; t += std::chrono::hours(1)) {
-                    const int how = s.world.calendar.hour_of_week(t);
-                    expected += site.hourly_rate_per_h[static_cast<std::size_t>(how % 24)] *
-                                site.weekday_factor[static_cast<std::size_t>(how / 24)] *
-                                std::min(1.0, sim::to_hours(b - t));
-                }
+            expected += world::demand_profile(site).expected_arrivals(sim::Time{}, sim::Time{s.world.horizon}, s.world.calendar);
         constexpr double k_sessions_per_citizen = 1.25;  // agents bring several cases
         const double factor = expected > 0 ? static_cast<double>(o.sessions) / (expected * k_sessions_per_citizen) : 1.0;
         for (world::SiteSpec& site : s.world.sites)

@@ -43,23 +43,16 @@ LoadedScenario load_scenario(const std::string& file, const std::vector<std::str
         if (auto p = world::apply_override(doc, o)) out.problems.push_back(*p);
     }
     if (!out.problems.empty()) return out;
-    if (world::is_site_scenario(doc) || hall_as_world) {
-        world::SiteLoad load = world::load_site_scenario(doc);
+    // Either kind: the problems, or the scenario with its effective document and hash.
+    auto take = [&out](auto&& load, auto& into) {
         out.problems = std::move(load.validated.problems);
-        if (load.scenario) {
-            out.effective = std::move(load.validated.effective);
-            out.sha256 = sha256_hex(out.effective.dump());
-            out.sites = std::move(load.scenario);
-        }
-        return out;
-    }
-    world::HallLoad load = world::load_hall_scenario(doc);
-    out.problems = std::move(load.validated.problems);
-    if (load.scenario) {
+        if (!load.scenario) return;
         out.effective = std::move(load.validated.effective);
         out.sha256 = sha256_hex(out.effective.dump());
-        out.scenario = std::move(load.scenario);
-    }
+        into = std::move(load.scenario);
+    };
+    if (world::is_site_scenario(doc) || hall_as_world) take(world::load_site_scenario(doc), out.sites);
+    else take(world::load_hall_scenario(doc), out.scenario);
     return out;
 }
 

@@ -44,6 +44,15 @@ sim::Duration sla_of(int severity) noexcept {
     }
 }
 
+sim::RateProfile demand_profile(const SiteSpec& sp) {
+    std::array<double, sim::RateProfile::k_hours_per_week> week{};
+    for (std::size_t h = 0; h < week.size(); ++h) {
+        const int day = static_cast<int>(h / 24), hour = static_cast<int>(h % 24);
+        week[h] = sp.hours.open(day, hour) ? sp.hourly_rate_per_h[h % 24] * sp.weekday_factor[h / 24] : 0.0;
+    }
+    return sim::RateProfile::weekly(week).with_interpolation(sp.interpolation);
+}
+
 const char* to_string(CitizenFate f) noexcept {
     switch (f) {
     case CitizenFate::served: return "served";
@@ -107,15 +116,6 @@ protocol::CivilDate card_date(const WorldSpec& spec) {
 }
 
 
-// The demand profile with the site closed outside its hours (R-5-3).
-sim::RateProfile profile_of(const SiteSpec& sp) {
-    std::array<double, sim::RateProfile::k_hours_per_week> week{};
-    for (std::size_t h = 0; h < week.size(); ++h) {
-        const int day = static_cast<int>(h / 24), hour = static_cast<int>(h % 24);
-        week[h] = sp.hours.open(day, hour) ? sp.hourly_rate_per_h[h % 24] * sp.weekday_factor[h / 24] : 0.0;
-    }
-    return sim::RateProfile::weekly(week).with_interpolation(sp.interpolation);
-}
 
 // How a persona goes about a session (R-5-4): their mix, whether they ask
 // for help, how many cases they bring.
@@ -182,7 +182,7 @@ struct World::Impl {
         Site(Impl& w, const SiteSpec& sp, std::size_t i)
             : spec(sp),
               index(i),
-              arrivals(profile_of(sp), w.spec.calendar),
+              arrivals(demand_profile(sp), w.spec.calendar),
               arrival_stream(w.sim.rng("site/" + sp.id + "/arrivals")),
               citizens(w.sim.seed(), servable(default_residents(), card_date(w.spec)), sp.mix),
               paces(paces_of(sp.mix)),

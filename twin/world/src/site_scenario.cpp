@@ -89,6 +89,13 @@ const KnobSet& site_knobs() {
     return knobs;
 }
 
+// K01, K02, ... each with the full device set.
+std::vector<KioskPlacement> numbered_kiosks(int n) {
+    std::vector<KioskPlacement> out;
+    for (int k = 1; k <= n; ++k) out.push_back({(k < 10 ? "K0" : "K") + std::to_string(k), json::object()});
+    return out;
+}
+
 bool valid_id(const std::string& id) {
     if (id.empty() || id.size() > 40) return false;
     for (char c : id)
@@ -105,9 +112,7 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     s.name = get("/name").get<std::string>();
     if (s.name.empty()) s.name = s.id;
     s.venue = get("/venue").get<std::string>();
-    const int kiosks = get("/kiosks").get<int>();
-    for (int k = 1; k <= kiosks; ++k)
-        s.kiosks.push_back({(k < 10 ? "K0" : "K") + std::to_string(k), json::object()});
+    s.kiosks = numbered_kiosks(get("/kiosks").get<int>());
     s.hours.always_open = get("/hours/always_open").get<bool>();
     s.hours.open_h = get("/hours/open_h").get<int>();
     s.hours.close_h = get("/hours/close_h").get<int>();
@@ -126,11 +131,8 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     for (std::size_t h = 0; h < 24; ++h) s.hourly_rate_per_h[h] = get("/demand/hourly_rate_per_h")[h].get<double>();
     for (std::size_t d = 0; d < 7; ++d) s.weekday_factor[d] = get("/demand/weekday_factor")[d].get<double>();
     s.interpolation = get("/demand/interpolation") == "linear" ? sim::Interpolation::linear : sim::Interpolation::step;
-    double demand = 0;
-    for (std::size_t h = 0; h < 168; ++h)
-        if (s.hours.open(static_cast<int>(h / 24), static_cast<int>(h % 24)))
-            demand += s.hourly_rate_per_h[h % 24] * s.weekday_factor[h / 24];
-    if (!(demand > 0)) problems.push_back({at + "/demand", "no citizen would ever arrive while the site is open"});
+    if (demand_profile(s).is_zero())
+        problems.push_back({at + "/demand", "no citizen would ever arrive while the site is open"});
     s.queue = get("/queue") == "per_kiosk" ? QueueDiscipline::per_kiosk : QueueDiscipline::shared;
     const std::string dist = get("/service/distribution").get<std::string>();
     if (dist != "session") {
@@ -191,7 +193,7 @@ SiteLoad from_hall(const json& doc) {
     SiteSpec site;
     site.id = "HALL";
     site.name = hs.hall_name;
-    for (int k = 1; k <= hs.kiosks; ++k) site.kiosks.push_back({(k < 10 ? "K0" : "K") + std::to_string(k), json::object()});
+    site.kiosks = numbered_kiosks(hs.kiosks);
     site.hours.always_open = true;
     site.hourly_rate_per_h = hs.hourly_rate_per_h;
     site.weekday_factor = hs.weekday_factor;

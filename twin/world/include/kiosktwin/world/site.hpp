@@ -244,6 +244,10 @@ private:
     std::unique_ptr<Impl> m;
 };
 
+/// A site's arrival rate over the week: its hourly rates times its weekday
+/// factors, zero while it is closed (R-5-3). What the world draws arrivals from.
+sim::RateProfile demand_profile(const SiteSpec& site);
+
 /// Checks a spec: at least one site, each with at least one kiosk, unique
 /// ids, rates and factors finite and not negative, a service mean > 0. An
 /// empty list means valid; otherwise one message per problem.
