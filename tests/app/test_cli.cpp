@@ -284,6 +284,19 @@ TEST_CASE("run on a site scenario: clause-10 metrics with formulas, byte-identic
     const auto q = run_command("sqlite3 '" + db.string() + "' 'SELECT count(*) FROM runs; SELECT count(*) > 100 FROM visits; "
                                "SELECT count(*) FROM kpis; SELECT scenario_sha256 FROM runs'", k_src);
     CHECK(q.out == "1\n1\n" + std::to_string(m.size()) + "\n" + r["scenario"]["sha256"].get<std::string>() + "\n");
+    // The default's sites have floor plans: visits record their walks.
+    CHECK(run_command("sqlite3 '" + db.string() + "' 'SELECT min(walked_m) > 5 FROM visits'", k_src).out == "1\n");
+    // A store written before visits recorded walks gains the columns.
+    const auto old_db = db.parent_path() / "old.sqlite";
+    const auto made = run_command("sqlite3 '" + old_db.string() + "' 'PRAGMA application_id=1263817299; "
+                                  "CREATE TABLE visits(run_id INTEGER NOT NULL, replication INTEGER NOT NULL, site TEXT NOT NULL, "
+                                  "citizen INTEGER NOT NULL, persona TEXT NOT NULL, arrived_s REAL NOT NULL, waited_s REAL NOT NULL, "
+                                  "held_s REAL NOT NULL, fate TEXT NOT NULL, kiosk TEXT, helped INTEGER NOT NULL)'",
+                                  k_src);
+    REQUIRE(made.exit_code == 0);
+    REQUIRE(kt(args + " --db '" + old_db.string() + "'").exit_code == 0);
+    CHECK(run_command("sqlite3 '" + old_db.string() + "' 'SELECT count(*) > 100, max(walked_m) > 5 FROM visits'", k_src).out ==
+          "1|1\n");
     // A file that is not a run store is refused before anything runs.
     const std::string other = write_temp("other.sqlite", "not a database at all, just text");
     const auto refused = kt(args + " --db '" + other + "'");

@@ -43,7 +43,7 @@ TEST_CASE("site scenario: the default loads with every default filled in", "[sit
     REQUIRE(s.world.sites.size() == 2);
     CHECK(s.world.sites[0].kiosks.size() == 8);
     CHECK_FALSE(s.world.sites[0].hours.always_open);
-    CHECK(s.world.sites[0].hours.hours_per_week() == 48);
+    CHECK(s.world.sites[0].hours.hours_per_week() == 51);  // 08:30-17:00, Monday to Saturday
     CHECK(s.world.sites[1].hours.always_open);  // the 7x24 room (R-5-3)
     CHECK(s.world.sites[1].queue == QueueDiscipline::per_kiosk);
     CHECK(l.validated.effective["sites"][1]["staff"]["dispatch_min"] == 5.0);  // a default filled in
@@ -97,6 +97,7 @@ TEST_CASE("site world: citizens arrive only while the site is open; those inside
     doc["horizon"]["days"] = 0.5;  // a Monday morning
     doc["sites"].erase(1);
     doc["sites"][0]["kiosks"] = 3;
+    doc["sites"][0]["hours"]["open_h"] = 9;
     doc["sites"][0]["hours"]["close_h"] = 11;  // open 09:00-11:00
     const SiteLoad l = load_site_scenario(doc);
     REQUIRE(l.scenario);

@@ -39,6 +39,9 @@ enum Metric : std::size_t {
     satisfaction_pct,
     bad_review_pct,
     refills_per_day,
+    walked_m,
+    helped_stuck_pct,
+    cards_forgotten_per_1000,
     metric_count
 };
 
@@ -119,6 +122,15 @@ const std::vector<MetricDef>& site_metrics() {
         d[bad_review_pct] = {"bad_review_pct", "差评 (levels 1-2)", "%", "ratings of level 1-2 / ratings", "R-11.3-1"};
         d[refills_per_day] = {"refills_per_day", "consumable refills per day", "refills/day",
                               "refills of paper, toner and receipt rolls / days", "R-10.2-1"};
+        d[walked_m] = {"walked_m", "walked on the floor per citizen", "m",
+                       "metres walked (in, to the line, to the kiosk, out; sites with a floor plan) / arrivals",
+                       "R-5-1"};
+        d[helped_stuck_pct] = {"helped_stuck_pct", "帮办 came when stuck mid-session", "%",
+                               "citizens stuck mid-session who got a helper and went on / citizens served",
+                               "R-10.2-1, R-5-4"};
+        d[cards_forgotten_per_1000] = {"cards_forgotten_per_1000", "ID cards left on the reader", "per 1000 citizens",
+                                       "citizens who left their ID card on the reader x 1000 / citizens served",
+                                       "R-5-4"};
         return d;
     }();
     return defs;
@@ -132,14 +144,15 @@ std::vector<std::pair<sim::Time, sim::Time>> open_intervals(const world::Opening
         out.emplace_back(sim::Time{}, end);
         return out;
     }
-    // Hour by hour on the civil clock; the epoch may fall inside an hour.
+    // Quarter hour by quarter hour on the civil clock (opening hours go in
+    // quarters); the epoch may fall inside one.
     sim::Time t{};
     while (t < end) {
         const int how = calendar.hour_of_week(t);
         const sim::CivilTime c = calendar.civil(t);
-        const sim::Time next = std::min(end, t + std::chrono::minutes(60 - c.minute) - std::chrono::seconds(c.second) -
+        const sim::Time next = std::min(end, t + std::chrono::minutes(15 - c.minute % 15) - std::chrono::seconds(c.second) -
                                                  std::chrono::microseconds(c.microsecond));
-        if (hours.open(how / 24, how % 24)) {
+        if (hours.open_at(how / 24, (how % 24) * 60 + c.minute)) {
             if (!out.empty() && out.back().second == t) out.back().second = next;
             else out.emplace_back(t, next);
         }
@@ -185,6 +198,7 @@ sim::Duration SiteKpis::open_overlap(std::size_t site, sim::Time from, sim::Time
 
 void SiteKpis::on_citizen(const world::CitizenRecord& r) {
     ++m_arrivals;
+    m_walked_m += r.walked_m;
     switch (r.fate) {
     case world::CitizenFate::balked: ++m_balked; return;
     case world::CitizenFate::reneged: ++m_reneged; return;
@@ -198,6 +212,8 @@ void SiteKpis::on_citizen(const world::CitizenRecord& r) {
     m_held += r.held;
     m_helped += r.helped;
     m_asked_help += r.asked_help;
+    m_helped_stuck += r.helped_when_stuck;
+    m_forgot_card += r.forgot_card;
     for (const kiosk::SessionOutcome& o : r.outcomes) {
         ++m_sessions;
         ++m_outcomes[kiosk::to_string(o.kind)];
@@ -219,6 +235,7 @@ void SiteKpis::on_citizen(const world::CitizenRecord& r) {
 
 void SiteKpis::on_ticket(const world::TicketRecord& t) {
     ++m_tickets;
+    ++m_tickets_by_cause[t.root_cause];
     m_repair_h.add(sim::to_hours(t.resolved - t.reported));
     m_in_sla += t.resolved - t.reported <= world::sla_of(t.severity);
     KioskDays& k = kiosk(t.kiosk);
@@ -307,6 +324,9 @@ std::vector<double> SiteKpis::values() const {
     v[satisfaction_pct] = pct(m_satisfied, m_rated);
     v[bad_review_pct] = pct(m_rated - m_satisfied, m_rated);
     v[refills_per_day] = static_cast<double>(m_refills) / days;
+    v[walked_m] = m_arrivals > 0 ? m_walked_m / static_cast<double>(m_arrivals) : 0.0;
+    v[helped_stuck_pct] = pct(m_helped_stuck, m_served);
+    v[cards_forgotten_per_1000] = m_served > 0 ? 1000.0 * static_cast<double>(m_forgot_card) / static_cast<double>(m_served) : 0.0;
     return v;
 }
 
@@ -317,7 +337,7 @@ struct Replication {
     std::uint64_t seed = 0;
     std::uint64_t events = 0;
     std::uint64_t sessions = 0;
-    std::map<std::string, std::uint64_t> by_item, by_kiosk, reasons, outcomes;
+    std::map<std::string, std::uint64_t> by_item, by_kiosk, reasons, outcomes, tickets_by_cause;
     std::vector<std::uint64_t> by_day;
     std::array<std::uint64_t, 6> ratings{};
     SiteRecords records;
@@ -357,6 +377,7 @@ SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& o
         rep.reasons = kpis.bad_reasons();
         rep.outcomes = kpis.outcomes();
         rep.ratings = kpis.ratings();
+        rep.tickets_by_cause = kpis.tickets_by_cause();
         return rep;
     };
     auto reps = run_replications<Replication>(static_cast<std::size_t>(s.replications), options.jobs, one,
@@ -391,7 +412,8 @@ SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& o
                     {"cases_by_day", by_day},
                     {"outcomes", means(reps, &Replication::outcomes)},
                     {"ratings_by_level", ratings},
-                    {"bad_review_reasons", means(reps, &Replication::reasons)}};
+                    {"bad_review_reasons", means(reps, &Replication::reasons)},
+                    {"tickets_by_root_cause", means(reps, &Replication::tickets_by_cause)}};
 
     auto metric = [&](Metric m) -> const MetricSummary& { return study.metrics[m]; };
     auto target = [&](const char* key, Metric m, double value, bool at_least) {

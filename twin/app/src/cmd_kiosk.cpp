@@ -18,6 +18,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <thread>
 #include <string>
 
 namespace kiosktwin::app {
@@ -37,6 +38,7 @@ struct KioskOptions {
     std::string keys = "assets/gateway/keys.json";
     std::string key_id;
     double duration_s = 0;
+    double wait_s = 10;  // for the bench to write its endpoints file
     double boot_timeout_s = 30;
     bool direct = false;
     bool no_back_office = false;
@@ -61,15 +63,30 @@ json visit_json(const kiosk::CitizenScript& s, const kiosk::CitizenIdentity& who
 
 int run_kiosk(const KioskOptions& o) {
     // --- the bench and the keys ---------------------------------------------------------
-    std::ifstream in(o.bench, std::ios::binary);
-    if (!in) {
+    // A bench started just before may not have written its file yet: wait
+    // for it (and for it to be whole) up to --wait seconds.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.wait_s);
+    json doc;
+    bool opened = false;
+    for (bool told = false;; ) {
+        std::ifstream in(o.bench, std::ios::binary);
+        opened = static_cast<bool>(in);
+        if (opened) {
+            std::ostringstream ss;
+            ss << in.rdbuf();
+            doc = json::parse(ss.str(), nullptr, false);
+            if (!doc.is_discarded()) break;
+        }
+        if (std::chrono::steady_clock::now() >= give_up) break;
+        if (!told && !o.quiet) fmt::print(stderr, "waiting for the bench to write {}...\n", o.bench);
+        told = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!opened) {
         fmt::print(stderr, "{}: cannot open the endpoints file (is `kiosktwin serve` running? it writes "
                            "run/endpoints.json)\n", o.bench);
         return exit_invalid;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const json doc = json::parse(ss.str(), nullptr, false);
     if (doc.is_discarded()) {
         fmt::print(stderr, "{}: not JSON\n", o.bench);
         return exit_invalid;
@@ -237,6 +254,9 @@ void add_kiosk_command(CLI::App& app, int& exit_code) {
         "the local service), through the bench's link proxies, to its gateway. Scripted citizens drawn from --seed "
         "(the same as in virtual time) act through the control API; each screen is printed as text.");
     cmd->add_option("--bench", o->bench, "The endpoints file `kiosktwin serve` wrote")->capture_default_str();
+    cmd->add_option("--wait", o->wait_s, "Seconds to wait for the endpoints file of a bench still starting")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 600.0));
     cmd->add_option("--kiosk", o->kiosk, "Which kiosk of the bench")->capture_default_str();
     cmd->add_option("--terminal-id", o->terminal_id, "The kiosk's terminal id at the platform (default: KT-0001 for kiosk-1)");
     cmd->add_option("--sessions", o->sessions,

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 
@@ -78,6 +79,12 @@ void print_report(const LoadedScenario& ls, const analysis::HallStudy& study, do
                wall_s > 0 ? mevents / wall_s : 0.0);
 }
 
+// 8.5 -> "08:30".
+std::string clock_of(double h) {
+    const auto minutes = static_cast<int>(std::lround(h * 60));
+    return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
+
 void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& study, double wall_s, unsigned jobs,
                        const std::string& recorded) {
     const world::SiteScenario& s = *ls.sites;
@@ -89,11 +96,20 @@ void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& stud
     for (const world::SiteSpec& site : s.world.sites) {
         const std::string hours = site.hours.always_open
                                       ? std::string("7x24 (R-5-3)")
-                                      : fmt::format("{:02}:00-{:02}:00, {} h/week", site.hours.open_h, site.hours.close_h,
+                                      : fmt::format("{}-{}, {} h/week", clock_of(site.hours.open_h), clock_of(site.hours.close_h),
                                                     number(site.hours.hours_per_week()));
         fmt::print("  {:<10} {} — {}, {} kiosk{}, {}, {} helper{}, {} technician{}\n", site.id, site.name, site.venue,
                    site.kiosks.size(), site.kiosks.size() == 1 ? "" : "s", hours, site.staff.helpers,
                    site.staff.helpers == 1 ? "" : "s", site.staff.technicians, site.staff.technicians == 1 ? "" : "s");
+        if (!site.plan.empty())
+            fmt::print("  {:<10} floor {} x {} m, {} entrance{}, {} queue area{}, {} help desk{}; {}\n", "",
+                       number(site.plan.width_m), number(site.plan.depth_m), site.plan.entrances.size(),
+                       site.plan.entrances.size() == 1 ? "" : "s", site.plan.queue_areas.size(),
+                       site.plan.queue_areas.size() == 1 ? "" : "s", site.plan.help_desks.size(),
+                       site.plan.help_desks.size() == 1 ? "" : "s",
+                       site.queue == world::QueueDiscipline::shared
+                           ? std::string("one shared line")
+                           : std::string("a line per kiosk, chosen by ") + world::to_string(site.choice));
     }
     fmt::print("\nClause-10 metrics (R-10.1-1): mean over {} replications ± half-width of the 95 % CI\n", s.replications);
     for (const auto& m : study.metrics) {
@@ -110,6 +126,12 @@ void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& stud
     if (!reasons.empty()) {
         fmt::print("\n差评 reasons (R-11.3-1), per replication:");
         for (const auto& [k, v] : reasons.items()) fmt::print(" {} {}", k, number(v.get<double>()));
+        fmt::print("\n");
+    }
+    const auto& causes = study.tables["tickets_by_root_cause"];
+    if (!causes.empty()) {
+        fmt::print("Fault tickets by root cause (R-10.3-1), per replication:");
+        for (const auto& [k, v] : causes.items()) fmt::print(" {} {}", k, number(v.get<double>()));
         fmt::print("\n");
     }
     fmt::print("\nFormulas: kiosktwin run --json prints each metric's formula; per-item, per-kiosk and per-day 办件量 too.\n");

@@ -24,23 +24,30 @@ std::string choose(const Screen& s, std::string_view want) {
 
 }  // namespace
 
-sim::Process<CitizenResult> run_citizen(Ui& ui, Hands& hands, const CitizenIdentity& who, const CitizenScript& script,
-                                        sim::Duration limit) {
+namespace {
+
+sim::Process<CitizenResult> play(Ui& ui, Hands& hands, const CitizenIdentity& who, const CitizenScript& script,
+                                 sim::Duration limit, bool resume) {
     sim::Simulation& sim = ui.simulation();
     const sim::Time deadline = sim.now() + limit;
     CitizenResult r;
     bool card_in = false, at_camera = false, receipt_due = false, certificate_due = false;
-    // Start: wait for the home page, then touch it.
-    while (ui.screen().prompt != Prompt::choose_service) {
-        if (!co_await ui.wait_screen(ui.screen().seq, deadline - sim.now())) co_return r;
+    std::uint64_t seen = 0;
+    if (resume) {
+        seen = ui.screen().seq - 1;  // the page on the screen is the first to act on
+    } else {
+        // Start: wait for the home page, then touch it.
+        while (ui.screen().prompt != Prompt::choose_service) {
+            if (!co_await ui.wait_screen(ui.screen().seq, deadline - sim.now())) co_return r;
+        }
+        co_await sim.delay(script.think);
+        if (script.accessible) {
+            ui.touch({"accessible", {}});
+            if (!co_await ui.wait_screen(ui.screen().seq, deadline - sim.now())) co_return r;
+        }
+        ui.touch({script.service == "query" ? "service.query" : "service.handle", {}});
+        seen = ui.screen().seq;
     }
-    co_await sim.delay(script.think);
-    if (script.accessible) {
-        ui.touch({"accessible", {}});
-        if (!co_await ui.wait_screen(ui.screen().seq, deadline - sim.now())) co_return r;
-    }
-    ui.touch({script.service == "query" ? "service.query" : "service.handle", {}});
-    std::uint64_t seen = ui.screen().seq;
     while (sim.now() < deadline) {
         if (!co_await ui.wait_screen(seen, deadline - sim.now())) break;
         const Screen& s = ui.screen();
@@ -48,7 +55,7 @@ sim::Process<CitizenResult> run_citizen(Ui& ui, Hands& hands, const CitizenIdent
         ++r.pages;
         r.trail.push_back(std::string(s.page).append(":").append(to_string(s.prompt)));
         // What the previous page asked is done once the kiosk moved on.
-        if (card_in && s.prompt != Prompt::insert_id_card) {
+        if (card_in && s.prompt != Prompt::insert_id_card && !script.forget_card) {
             hands.remove_card();
             card_in = false;
         }
@@ -71,6 +78,7 @@ sim::Process<CitizenResult> run_citizen(Ui& ui, Hands& hands, const CitizenIdent
         if (r.walked_away) continue;
         if (script.walk_away_at != Prompt::none && s.prompt == script.walk_away_at) {
             r.walked_away = true;  // gone: the kiosk's idle rule must end the session
+            if (script.return_when_stuck) co_return r;
             continue;
         }
         switch (s.prompt) {
@@ -146,6 +154,18 @@ sim::Process<CitizenResult> run_citizen(Ui& ui, Hands& hands, const CitizenIdent
         }
     }
     co_return r;
+}
+
+}  // namespace
+
+sim::Process<CitizenResult> run_citizen(Ui& ui, Hands& hands, const CitizenIdentity& who, const CitizenScript& script,
+                                        sim::Duration limit) {
+    co_return co_await play(ui, hands, who, script, limit, false);
+}
+
+sim::Process<CitizenResult> resume_citizen(Ui& ui, Hands& hands, const CitizenIdentity& who,
+                                           const CitizenScript& script, sim::Duration limit) {
+    co_return co_await play(ui, hands, who, script, limit, true);
 }
 
 }  // namespace kiosktwin::kiosk

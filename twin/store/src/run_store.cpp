@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS kpis(
 CREATE TABLE IF NOT EXISTS visits(
   run_id INTEGER NOT NULL REFERENCES runs(run_id), replication INTEGER NOT NULL, site TEXT NOT NULL,
   citizen INTEGER NOT NULL, persona TEXT NOT NULL, arrived_s REAL NOT NULL, waited_s REAL NOT NULL,
-  held_s REAL NOT NULL, fate TEXT NOT NULL, kiosk TEXT, helped INTEGER NOT NULL);
+  held_s REAL NOT NULL, fate TEXT NOT NULL, kiosk TEXT, helped INTEGER NOT NULL,
+  helped_when_stuck INTEGER NOT NULL DEFAULT 0, walked_m REAL NOT NULL DEFAULT 0, walking_s REAL NOT NULL DEFAULT 0,
+  forgot_card INTEGER NOT NULL DEFAULT 0, found_card INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS sessions(
   run_id INTEGER NOT NULL REFERENCES runs(run_id), replication INTEGER NOT NULL, site TEXT NOT NULL,
   citizen INTEGER NOT NULL, kiosk TEXT NOT NULL, session INTEGER NOT NULL, kind TEXT NOT NULL, reason TEXT,
@@ -107,6 +109,14 @@ RunStore::RunStore(const std::string& path) {
         pragma += std::to_string(k_application_id);
         exec(pragma.c_str());
         exec(k_schema);
+        // Files from before the floor plan (visits without walking and
+        // cards) gain the columns, with their defaults for the old rows.
+        if (count("SELECT count(*) FROM pragma_table_info('visits') WHERE name = 'walked_m'") == 0)
+            exec("ALTER TABLE visits ADD COLUMN helped_when_stuck INTEGER NOT NULL DEFAULT 0;"
+                 "ALTER TABLE visits ADD COLUMN walked_m REAL NOT NULL DEFAULT 0;"
+                 "ALTER TABLE visits ADD COLUMN walking_s REAL NOT NULL DEFAULT 0;"
+                 "ALTER TABLE visits ADD COLUMN forgot_card INTEGER NOT NULL DEFAULT 0;"
+                 "ALTER TABLE visits ADD COLUMN found_card INTEGER NOT NULL DEFAULT 0;");
     } catch (...) {
         sqlite3_close(m_db);
         m_db = nullptr;
@@ -176,7 +186,10 @@ std::int64_t RunStore::record(const nlohmann::json& result, const analysis::Site
             std::string fallback = "S";
             return fallback.append(std::to_string(i + 1));
         };
-        Insert visit(m_db, "INSERT INTO visits VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        Insert visit(m_db,
+                     "INSERT INTO visits(run_id, replication, site, citizen, persona, arrived_s, waited_s, held_s, fate, "
+                     "kiosk, helped, helped_when_stuck, walked_m, walking_s, forgot_card, found_card) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         Insert session(m_db, "INSERT INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         Insert ticket(m_db, "INSERT INTO tickets VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         for (std::size_t r = 0; r < study.records.size(); ++r) {
@@ -193,6 +206,11 @@ std::int64_t RunStore::record(const nlohmann::json& result, const analysis::Site
                     .text(world::to_string(c.fate))
                     .text(c.kiosk)
                     .integer(c.helped ? 1 : 0)
+                    .integer(c.helped_when_stuck ? 1 : 0)
+                    .real(c.walked_m)
+                    .real(sim::to_seconds(c.walking))
+                    .integer(c.forgot_card ? 1 : 0)
+                    .integer(c.found_card ? 1 : 0)
                     .step();
                 for (const kiosk::SessionOutcome& o : c.outcomes)
                     session.integer(id)

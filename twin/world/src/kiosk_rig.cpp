@@ -67,7 +67,24 @@ void KioskRig::restart() {
     m_kiosk->crash();
     m_crashed.push_back(std::move(m_kiosk));
     m_kiosk = std::make_unique<kiosk::Kiosk>(m_sim, m_options.config, channels(), *m_transport, m_store);
+    m_powered = true;
     start();
+    rebooted.emit(*this);
+}
+
+void KioskRig::power_off() {
+    if (!m_powered) return;
+    m_powered = false;
+    m_kiosk->crash();
+    kiosk::Screen dark;
+    dark.page = "dark";
+    dark.prompt = kiosk::Prompt::out_of_service;
+    m_ui.show(std::move(dark));
+}
+
+void KioskRig::power_on() {
+    if (m_powered) return;
+    restart();
 }
 
 void KioskRig::decide(const std::string& case_no) {

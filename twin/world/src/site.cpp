@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <variant>
@@ -17,6 +18,15 @@
 namespace kiosktwin::world {
 
 const char* to_string(QueueDiscipline q) noexcept { return q == QueueDiscipline::shared ? "shared" : "per_kiosk"; }
+
+const char* to_string(KioskChoice c) noexcept {
+    switch (c) {
+    case KioskChoice::shortest: return "shortest";
+    case KioskChoice::nearest: return "nearest";
+    case KioskChoice::device: return "device";
+    }
+    return "?";
+}
 
 const char* to_string(Persona p) noexcept {
     switch (p) {
@@ -31,7 +41,7 @@ const char* to_string(Persona p) noexcept {
 double OpeningHours::hours_per_week() const noexcept {
     if (always_open) return 168.0;
     double h = 0;
-    for (bool d : days) h += d ? static_cast<double>(close_h - open_h) : 0.0;
+    for (bool d : days) h += d ? close_h - open_h : 0.0;
     return h;
 }
 
@@ -48,9 +58,31 @@ sim::RateProfile demand_profile(const SiteSpec& sp) {
     std::array<double, sim::RateProfile::k_hours_per_week> week{};
     for (std::size_t h = 0; h < week.size(); ++h) {
         const int day = static_cast<int>(h / 24), hour = static_cast<int>(h % 24);
-        week[h] = sp.hours.open(day, hour) ? sp.hourly_rate_per_h[h % 24] * sp.weekday_factor[h / 24] : 0.0;
+        week[h] = sp.hours.open_in_hour(day, hour) ? sp.hourly_rate_per_h[h % 24] * sp.weekday_factor[h / 24] : 0.0;
     }
     return sim::RateProfile::weekly(week).with_interpolation(sp.interpolation);
+}
+
+const char* to_string(CitizenPhase p) noexcept {
+    switch (p) {
+    case CitizenPhase::walking_in: return "walking_in";
+    case CitizenPhase::waiting: return "waiting";
+    case CitizenPhase::walking_to_kiosk: return "walking_to_kiosk";
+    case CitizenPhase::at_kiosk: return "at_kiosk";
+    case CitizenPhase::walking_out: return "walking_out";
+    }
+    return "?";
+}
+
+const char* to_string(KioskState s) noexcept {
+    switch (s) {
+    case KioskState::idle: return "idle";
+    case KioskState::in_session: return "in_session";
+    case KioskState::degraded: return "degraded";
+    case KioskState::fault: return "fault";
+    case KioskState::offline: return "offline";
+    }
+    return "?";
 }
 
 const char* to_string(CitizenFate f) noexcept {
@@ -90,8 +122,11 @@ std::vector<std::string> check(const WorldSpec& spec) {
         if (!(s.staff.refill_below >= 0 && s.staff.refill_below <= 1))
             problems.push_back(at + "refill_below must be a fraction from 0 to 1");
         if (!s.hours.always_open) {
-            if (s.hours.open_h < 0 || s.hours.open_h > 23 || s.hours.close_h <= s.hours.open_h || s.hours.close_h > 24)
+            if (!(s.hours.open_h >= 0 && s.hours.open_h < 24 && s.hours.close_h > s.hours.open_h && s.hours.close_h <= 24))
                 problems.push_back(at + "opening hours must satisfy 0 <= open_h < close_h <= 24");
+            auto quarter = [](double h) { return std::abs(h * 4 - std::round(h * 4)) < 1e-9; };
+            if (!quarter(s.hours.open_h) || !quarter(s.hours.close_h))
+                problems.push_back(at + "opening hours go in quarter hours (8.5 = 08:30)");
             if (s.hours.hours_per_week() <= 0) problems.push_back(at + "the site is never open");
         }
         double shares = 0;
@@ -103,6 +138,12 @@ std::vector<std::string> check(const WorldSpec& spec) {
         if (!(s.faults.mtbf_h >= 0)) problems.push_back(at + "the mean time between faults must not be negative");
         if (s.faults.mtbf_h > 0 && s.staff.technicians == 0)
             problems.push_back(at + "faults need at least one technician to repair them");
+        for (double x : {s.faults.link_mtbf_h, s.faults.software_mtbf_h, s.faults.power_mtbf_h})
+            if (!(x >= 0)) problems.push_back(at + "the mean time between outages must not be negative");
+        if (!(s.faults.link_outage_mean_min > 0) || !(s.faults.power_outage_mean_min > 0))
+            problems.push_back(at + "outages must last a positive mean time");
+        for (const PlanProblem& p : world::check(s.plan, s.kiosks.size()))
+            problems.push_back(at + "floor plan " + p.path + ": " + p.message);
     }
     return problems;
 }
@@ -117,12 +158,15 @@ protocol::CivilDate card_date(const WorldSpec& spec) {
 
 
 
-// How a persona goes about a session (R-5-4): their mix, whether they ask
-// for help, how many cases they bring.
+// How a persona goes about a session and the floor (R-5-4): their mix,
+// whether they ask for help (at once, or when stuck), how fast they walk,
+// how often they leave their card on the reader.
 struct Pace {
-    SessionMix alone;
-    SessionMix helped;  // with a 帮办 at their side
-    double ask_help = 0;
+    SessionMix mix;
+    double ask_help = 0;        // asks a 帮办 to come along from the start
+    double ask_help_stuck = 0;  // stuck mid-session: asks for help rather than walking away
+    double walk_mps = 1.3;      // metres a second
+    double forget_card = 0;     // leaves the ID card on the reader
 };
 
 std::array<Pace, k_personas> paces_of(const SessionMix& base) {
@@ -136,17 +180,22 @@ std::array<Pace, k_personas> paces_of(const SessionMix& base) {
         return m;
     };
     std::array<Pace, k_personas> p;
-    p[static_cast<std::size_t>(Persona::young)] = {scaled(1.0, 1.0, -1, 1.0), {}, 0.02};
-    p[static_cast<std::size_t>(Persona::elderly)] = {scaled(3.0, 2.0, 0.6, 0.25), {}, 0.5};
-    p[static_cast<std::size_t>(Persona::agent)] = {scaled(0.75, 0.5, 0.0, 1.0), {}, 0.0};
-    p[static_cast<std::size_t>(Persona::first_time)] = {scaled(2.0, 2.5, -1, 0.5), {}, 0.35};
-    for (Pace& x : p) {
-        x.helped = x.alone;
-        x.helped.think = x.alone.think / 2;  // the helper reads and points
-        x.helped.walk_away = 0;              // and nobody is left stuck
-    }
+    p[static_cast<std::size_t>(Persona::young)] = {scaled(1.0, 1.0, -1, 1.0), 0.02, 0.3, 1.3, 0.01};
+    p[static_cast<std::size_t>(Persona::elderly)] = {scaled(3.0, 2.0, 0.6, 0.25), 0.5, 0.9, 0.8, 0.04};
+    p[static_cast<std::size_t>(Persona::agent)] = {scaled(0.75, 0.5, 0.0, 1.0), 0.0, 0.2, 1.4, 0.0};
+    p[static_cast<std::size_t>(Persona::first_time)] = {scaled(2.0, 2.5, -1, 0.5), 0.35, 0.7, 1.1, 0.02};
     return p;
 }
+
+// With a 帮办 at their side: the helper reads and points (half the reading
+// time) and nobody is left stuck.
+void with_helper(kiosk::CitizenScript& script) {
+    script.think /= 2;
+    script.walk_away_at = kiosk::Prompt::none;
+}
+
+// Helpers walk at an office pace.
+constexpr double k_helper_mps = 1.2;
 
 // The device faults that need a technician, by device kind (R-10.3-1):
 // the fault injected, its severity and root cause.
@@ -170,11 +219,14 @@ constexpr sim::Duration k_session_limit = std::chrono::hours(2);
 
 struct World::Impl {
     // One kiosk of a site: the rig, whether a citizen holds it, the line in
-    // front of it (per-kiosk queues) and the outcome its last session recorded.
+    // front of it (per-kiosk queues), whether it is down (dark, or its
+    // program hung) and the outcome its last session recorded.
     struct Kiosk {
         std::unique_ptr<KioskRig> rig;
         std::unique_ptr<sim::Resource> line;  // per_kiosk only
         bool held = false;
+        bool down = false;
+        bool outage = false;  // a network, software or power outage under way
         std::optional<kiosk::SessionOutcome> last_outcome;
     };
 
@@ -195,12 +247,34 @@ struct World::Impl {
             for (std::size_t p = 0; p < k_personas; ++p) persona_cdf[p] = (acc += sp.personas.share[p] / total);
             if (sp.staff.technicians > 0)
                 technicians = std::make_unique<sim::Resource>(w.sim, sim::ResourceOptions{.capacity = sp.staff.technicians});
+            if (!sp.plan.empty()) {
+                FloorPlan plan = sp.plan;
+                if (plan.kiosks.empty()) plan.kiosks = row_of_kiosks(plan, sp.kiosks.size());
+                map.emplace(plan);
+            }
         }
         Persona draw_persona(sim::Rng& rng) const {
             const double u = rng.uniform01();
             std::size_t i = 0;
             while (i + 1 < k_personas && u >= persona_cdf[i]) ++i;
             return static_cast<Persona>(i);
+        }
+        // Metres between two places (zero without a plan).
+        double metres(WalkingMap::Place a, WalkingMap::Place b) const noexcept { return map ? map->metres(a, b) : 0.0; }
+        // Where the shared line forms for someone coming in by `entrance`:
+        // the nearest queue area, else the entrance itself.
+        WalkingMap::Place line_spot(WalkingMap::Place entrance) const {
+            if (!map || map->queue_areas() == 0) return entrance;
+            std::vector<WalkingMap::Place> areas;
+            for (std::size_t q = 0; q < map->queue_areas(); ++q) areas.push_back(map->queue_area(q));
+            return map->nearest(entrance, areas);
+        }
+        // The help desk nearest to kiosk `k` (a helper's walk), else the first entrance.
+        WalkingMap::Place helper_spot(std::size_t k) const {
+            if (!map || map->help_desks() == 0) return map ? map->entrance(0) : WalkingMap::Place{};
+            std::vector<WalkingMap::Place> desks;
+            for (std::size_t d = 0; d < map->help_desks(); ++d) desks.push_back(map->help_desk(d));
+            return map->nearest(map->kiosk(k), desks);
         }
         const SiteSpec& spec;
         std::size_t index;
@@ -215,6 +289,7 @@ struct World::Impl {
         std::unique_ptr<sim::Resource> technicians;
         std::optional<ServiceSampler> service;
         std::optional<sim::Exponential> patience;
+        std::optional<WalkingMap> map;
         std::uint64_t arrived = 0;
     };
 
@@ -246,7 +321,11 @@ struct World::Impl {
         for (auto& site : sites)
             for (Kiosk& k : site->kiosks) {
                 Kiosk* kp = &k;
-                k.rig->kiosk().session_ended.connect([kp](const kiosk::SessionOutcome& o) { kp->last_outcome = o; });
+                auto listen = [kp](KioskRig& rig) {
+                    rig.kiosk().session_ended.connect([kp](const kiosk::SessionOutcome& o) { kp->last_outcome = o; });
+                };
+                listen(*k.rig);
+                k.rig->rebooted.connect(listen);
             }
     }
 
@@ -269,9 +348,83 @@ struct World::Impl {
             co_await ui.wait_screen(ui.screen().seq, deadline - sim.now());
     }
 
+    // The catalogue as the site's kiosks show it (the platform's, the same
+    // on every kiosk); null while none has fetched it yet (just after boot).
+    static std::shared_ptr<const kiosk::CatalogueSnapshot> catalogue_of(Site& site) {
+        for (Kiosk& k : site.kiosks)
+            if (auto snap = k.rig->kiosk().catalogue().snapshot(); snap && !snap->items.empty()) return snap;
+        return nullptr;
+    }
+
+    // Whether kiosk `k` is fitted with every device `item` needs (R-7.2-2).
+    static bool fitted_for(Kiosk& k, const kiosk::KioskItem& item) {
+        return std::all_of(item.peripherals.begin(), item.peripherals.end(),
+                           [&](const std::string& kind) { return k.rig->device(kind) != nullptr; });
+    }
+
+    // A per-kiosk line by the site's rule (KioskChoice), seen from `from`.
+    std::size_t choose_line(Site& site, WalkingMap::Place from, const kiosk::KioskItem* item) const {
+        std::vector<std::size_t> candidates;
+        if (site.spec.choice == KioskChoice::device && item != nullptr)
+            for (std::size_t k = 0; k < site.kiosks.size(); ++k)
+                if (fitted_for(site.kiosks[k], *item)) candidates.push_back(k);
+        if (candidates.empty())
+            for (std::size_t k = 0; k < site.kiosks.size(); ++k) candidates.push_back(k);
+        auto length = [&](std::size_t k) {
+            const sim::Resource& l = *site.kiosks[k].line;
+            return l.queue_length() + l.in_use();
+        };
+        auto metres = [&](std::size_t k) { return site.map ? site.metres(from, site.map->kiosk(k)) : 0.0; };
+        const bool nearest_first = site.spec.choice == KioskChoice::nearest;
+        return *std::min_element(candidates.begin(), candidates.end(), [&](std::size_t a, std::size_t b) {
+            if (nearest_first) return std::tuple(metres(a), length(a), a) < std::tuple(metres(b), length(b), b);
+            return std::tuple(length(a), metres(a), a) < std::tuple(length(b), metres(b), b);
+        });
+    }
+
+    // Where a citizen is, for viewers (on_floor()).
+    CitizenOnFloor& floor_of(const CitizenRecord& rec) { return floor[{rec.site, rec.citizen}]; }
+    void stand(const CitizenRecord& rec, CitizenPhase phase, WalkingMap::Place at, std::optional<std::size_t> kiosk = {}) {
+        CitizenOnFloor& f = floor_of(rec);
+        f.phase = phase;
+        if (kiosk) f.kiosk = kiosk;
+        f.from = f.to = at;
+        f.since = f.until = sim.now();
+    }
+
+    // A walk from one place to another at `mps`, seen as `phase`.
+    sim::Process<void> walk(Site& site, CitizenRecord& rec, WalkingMap::Place from, WalkingMap::Place to, double mps,
+                            CitizenPhase phase) {
+        const double m = site.metres(from, to);
+        const sim::Duration d = m > 0 ? sim::from_seconds(m / mps) : sim::Duration::zero();
+        CitizenOnFloor& f = floor_of(rec);
+        f.phase = phase;
+        f.from = from;
+        f.to = to;
+        f.since = sim.now();
+        f.until = sim.now() + d;
+        if (m <= 0) co_return;
+        rec.walked_m += m;
+        rec.walking += d;
+        co_await sim.delay(d);
+    }
+
+    // A helper goes back to their desk and is free again.
+    sim::Process<void> helper_returns(Site& site, sim::Duration walk_back) {
+        co_await sim.delay(walk_back);
+        ++site.helpers_free;
+    }
+
+    // Takes a free helper to kiosk `k`: the time they need to get there.
+    sim::Duration call_helper(Site& site, std::size_t k) {
+        --site.helpers_free;
+        return site.map ? sim::from_seconds(site.metres(site.helper_spot(k), site.map->kiosk(k)) / k_helper_mps)
+                        : sim::Duration::zero();
+    }
+
     sim::Process<void> visit(Site& site, std::uint64_t n) {
         ++inside;
-        // Everything this citizen is, from their own stream.
+        // Everything this citizen is, from their own stream, in a fixed order.
         sim::Rng rng(sim::derive_seed(sim.seed(), "site/" + site.spec.id + "/citizen/" + std::to_string(n)));
         CitizenRecord rec;
         rec.citizen = n;
@@ -286,79 +439,151 @@ struct World::Impl {
         if (site.patience) req.patience = sim::from_minutes((*site.patience)(rng));
         rec.asked_help = rng.uniform01() < pace.ask_help;
         const std::size_t cases = rec.persona == Persona::agent ? 2 + rng.below(3) : 1;
+        const std::size_t door = site.map ? rng.below(site.map->entrances()) : 0;
+        CitizenOnFloor& seen = floor[{site.index, n}];
+        seen.citizen = n;
+        seen.site = site.index;
+        seen.persona = rec.persona;
+        const bool forgets = rng.uniform01() < pace.forget_card;
+        const bool asks_when_stuck = rng.uniform01() < pace.ask_help_stuck;
+        // What they came for (the first case) is known on the way in: it
+        // decides the kiosk when kiosks differ in their devices.
+        std::optional<ScriptedCitizens::Visit> first;
+        const auto catalogue = catalogue_of(site);
+        if (catalogue) first = site.citizens.draw(rng, *catalogue, gateway.state().identity, sim.now(), pace.mix);
+        const kiosk::KioskItem* item =
+            first && catalogue && first->script.service == "handle" ? catalogue->find(first->script.item_code) : nullptr;
 
-        // The line: the shared one, or the shortest in front of a kiosk.
+        // In, and to the line: the shared one (at its queue area), or the
+        // one of the kiosk picked by the site's rule.
+        const WalkingMap::Place entrance = site.map ? site.map->entrance(door) : WalkingMap::Place{};
         sim::Resource* line = site.shared.get();
         std::size_t chosen = 0;
+        WalkingMap::Place spot = entrance;
         if (line) {
             req.balk_at_queue_length = balk_at(site.spec, site.kiosks.size());
+            spot = site.line_spot(entrance);
         } else {
-            std::size_t best = SIZE_MAX;
-            for (std::size_t k = 0; k < site.kiosks.size(); ++k) {
-                const sim::Resource& l = *site.kiosks[k].line;
-                const std::size_t length = l.queue_length() + l.in_use();
-                if (length < best) best = length, chosen = k;
-            }
+            chosen = choose_line(site, entrance, item);
             line = site.kiosks[chosen].line.get();
             req.balk_at_queue_length = balk_at(site.spec, 1);
+            if (site.map) spot = site.map->kiosk(chosen);
         }
+        co_await walk(site, rec, entrance, spot, pace.walk_mps, CitizenPhase::walking_in);
         rec.queue_on_arrival = line->queue_length();
+        stand(rec, CitizenPhase::waiting, spot);
         auto slot = co_await line->acquire(req);
         rec.waited = slot.waited();
         if (!slot) {
             rec.fate = slot.status() == sim::GrantStatus::balked ? CitizenFate::balked : CitizenFate::reneged;
+            co_await walk(site, rec, spot, entrance, pace.walk_mps, CitizenPhase::walking_out);
             leave(rec);
             co_return;
         }
-        if (site.shared) {  // the lowest-numbered free kiosk
-            chosen = 0;
-            while (site.kiosks[chosen].held) ++chosen;
+        const sim::Time start = sim.now();
+        if (site.shared) {  // called to a free kiosk that works: the nearest to the line, then the lowest number
+            std::optional<std::size_t> best;
+            for (std::size_t k = 0; k < site.kiosks.size(); ++k) {
+                if (site.kiosks[k].held || site.kiosks[k].down) continue;
+                if (!best || (site.map && site.metres(spot, site.map->kiosk(k)) < site.metres(spot, site.map->kiosk(*best))))
+                    best = k;
+            }
+            if (!best)  // every free kiosk is down: the capacity bookkeeping lags a kiosk that just went dark
+                for (std::size_t k = 0; k < site.kiosks.size() && !best; ++k)
+                    if (!site.kiosks[k].held) best = k;
+            chosen = *best;
+            site.kiosks[chosen].held = true;  // called: the kiosk waits for them
+            floor_of(rec).kiosk = chosen;
+            if (site.map) co_await walk(site, rec, spot, site.map->kiosk(chosen), pace.walk_mps, CitizenPhase::walking_to_kiosk);
         }
         Kiosk& kiosk = site.kiosks[chosen];
         kiosk.held = true;
+        stand(rec, CitizenPhase::at_kiosk, site.map ? site.map->kiosk(chosen) : spot, chosen);
         KioskRig& rig = *kiosk.rig;
         rec.kiosk = rig.terminal_id();
-        if (rec.asked_help && site.helpers_free > 0) {  // a 帮办 comes along (R-10.2-1)
-            --site.helpers_free;
-            rec.helped = true;
+        if (rig.idcard() != nullptr && rig.idcard()->card()) {  // someone's card left on the reader: handed in
+            rig.hands().remove_card();
+            rec.found_card = true;
         }
-        const SessionMix& mix = rec.helped ? pace.helped : pace.alone;
+        sim::Duration helper_walk{};
+        if (rec.asked_help && site.helpers_free > 0) {  // a 帮办 comes over (R-10.2-1)
+            helper_walk = call_helper(site, chosen);
+            rec.helped = floor_of(rec).helped = true;
+            co_await sim.delay(helper_walk);
+        }
         // A long wait sours the rating: beyond 10 min, up to 60 % of
         // ratings become 差评 for slow handling (R-11.3-1).
         const double soured = std::clamp((sim::to_minutes(rec.waited) - 10.0) / 50.0, 0.0, 0.6);
 
-        const sim::Time start = sim.now();
+        const sim::Time at_kiosk = sim.now();
         for (std::size_t c = 0; c < cases; ++c) {
             kiosk.last_outcome.reset();
             const sim::Time begun = sim.now();
             const sim::Time deadline = begun + k_session_limit;
             static const kiosk::CatalogueSnapshot k_no_catalogue{};
-            const auto snapshot = rig.kiosk().catalogue().snapshot();
-            auto v = site.citizens.draw(rng, snapshot ? *snapshot : k_no_catalogue, gateway.state().identity, begun, mix);
+            ScriptedCitizens::Visit v;
+            if (c == 0 && first) {
+                v = std::move(*first);
+            } else {
+                const auto snapshot = rig.kiosk().catalogue().snapshot();
+                v = site.citizens.draw(rng, snapshot ? *snapshot : k_no_catalogue, gateway.state().identity, begun, pace.mix);
+            }
+            if (rec.helped) with_helper(v.script);
+            if (c + 1 == cases && forgets && v.script.login == "id_card") v.script.forget_card = true;
+            v.script.return_when_stuck = true;
             if (rng.uniform01() < soured && v.script.rating >= 3) {
                 v.script.rating = 2;
                 v.script.reasons = "efficiency";
             }
-            const kiosk::CitizenResult played =
+            kiosk::CitizenResult played =
                 co_await kiosk::run_citizen(rig.ui(), rig.hands(), v.who, v.script, k_session_limit);
+            if (played.walked_away && asks_when_stuck && !rec.helped && site.helpers_free > 0) {
+                // Stuck: they wave for a 帮办, who walks over; together they
+                // go on from where they stopped (or start again if the
+                // kiosk's idle rule wiped the session meanwhile).
+                helper_walk = call_helper(site, chosen);
+                rec.helped = rec.helped_when_stuck = floor_of(rec).helped = true;
+                co_await sim.delay(helper_walk);
+                with_helper(v.script);
+                if (!kiosk.last_outcome && rig.ui().screen().prompt != kiosk::Prompt::out_of_service) {
+                    played = co_await kiosk::resume_citizen(rig.ui(), rig.hands(), v.who, v.script, k_session_limit);
+                } else if (kiosk.last_outcome) {
+                    rec.outcomes.push_back(*kiosk.last_outcome);
+                    kiosk.last_outcome.reset();
+                    played = co_await kiosk::run_citizen(rig.ui(), rig.hands(), v.who, v.script, k_session_limit);
+                }
+            }
             if (!played.finished) co_await until_home(rig, deadline);  // walked away: the idle rule ends it
             if (kiosk.last_outcome) rec.outcomes.push_back(*kiosk.last_outcome);
-            if (!played.finished) break;
+            if (!played.finished || !rig.powered()) break;
         }
-        rec.session = sim.now() - start;
-        if (intended && sim.now() < start + *intended) co_await sim.delay_until(start + *intended);
+        rec.forgot_card = forgets && rig.idcard() != nullptr && rig.idcard()->card().has_value();
+        rec.session = sim.now() - at_kiosk;
+        if (intended && rig.powered() && sim.now() < start + *intended) co_await sim.delay_until(start + *intended);
         rec.held = sim.now() - start;
         rec.fate = CitizenFate::served;
-        if (rec.helped) ++site.helpers_free;
+        if (rec.helped) sim.spawn(helper_returns(site, helper_walk));
         kiosk.held = false;
         slot.release();
+        if (site.map) co_await walk(site, rec, site.map->kiosk(chosen), entrance, pace.walk_mps, CitizenPhase::walking_out);
         leave(rec);
     }
 
-    // Faults on one kiosk and the tickets they raise (R-10.3-1): a fault
-    // strikes a fitted device, the platform sees it in the kiosk's
+    // Reported: the first time the platform's terminal registry shows
+    // `seen` (looked at each minute, as the operations desk does); a fault
+    // nobody sees within 8 h is reported by the staff.
+    template <class Seen>
+    sim::Process<void> until_reported(Seen seen) {
+        const sim::Time give_up = sim.now() + std::chrono::hours(8);
+        while (!seen() && sim.now() < give_up) co_await sim.delay(std::chrono::minutes(1));
+    }
+
+    const services::terminals::Terminal* terminal(KioskRig& rig) { return gateway.state().terminals.find(rig.terminal_id()); }
+
+    // Device faults on one kiosk and the tickets they raise (R-10.3-1): a
+    // fault strikes a fitted device, the platform sees it in the kiosk's
     // heartbeat, a technician acknowledges, travels and repairs.
-    sim::Process<void> faults(Site& site, std::size_t k) {
+    sim::Process<void> device_faults(Site& site, std::size_t k) {
         KioskRig& rig = *site.kiosks[k].rig;
         sim::Rng rng(sim::derive_seed(sim.seed(), "site/" + site.spec.id + "/kiosk/" + site.spec.kiosks[k].id + "/faults"));
         sim::Exponential between(site.spec.faults.mtbf_h);
@@ -380,17 +605,12 @@ struct World::Impl {
             const std::string rule = "ticket-" + std::to_string(n);
             if (!rig.act(f.device, {{"action", "inject_fault"}, {"fault", f.fault}, {"id", rule}}).ok) co_return;
             ++open_tickets;
-            // Reported: the first heartbeat that shows the peripheral not OK
-            // (looked at each minute); a fault no heartbeat shows within
-            // 8 h is reported by the staff.
             const std::string pid = std::string(f.device) + "-1";
-            const sim::Time give_up = sim.now() + std::chrono::hours(8);
-            for (;;) {
-                const services::terminals::Terminal* term = gateway.state().terminals.find(rig.terminal_id());
+            co_await until_reported([&] {
+                const services::terminals::Terminal* term = terminal(rig);
                 const services::terminals::Peripheral* p = term ? term->peripheral(pid) : nullptr;
-                if ((p != nullptr && p->state != services::terminals::PeripheralState::ok) || sim.now() >= give_up) break;
-                co_await sim.delay(std::chrono::minutes(1));
-            }
+                return p != nullptr && p->state != services::terminals::PeripheralState::ok;
+            });
             t.reported = sim.now();
             co_await sim.delay(site.spec.staff.dispatch);
             auto tech = co_await site.technicians->acquire();
@@ -406,7 +626,110 @@ struct World::Impl {
         }
     }
 
+    // A kiosk goes down (dark or hung): citizens are not called to it and
+    // its line stops (set_capacity); back up, both return.
+    void set_down(Site& site, std::size_t k, bool down) {
+        Kiosk& kiosk = site.kiosks[k];
+        if (kiosk.down == down) return;
+        kiosk.down = down;
+        sim::Resource& r = site.shared ? *site.shared : *kiosk.line;
+        r.set_capacity(down ? r.capacity() - 1 : r.capacity() + 1);
+    }
+
+    enum class Outage { network, software, power };
+
+    // Outages of one kind on one kiosk and their tickets (R-10.3-1 root
+    // causes network, software, power), each handled remotely: the
+    // operations desk sees the terminal offline in the registry (missed
+    // heartbeats: reported), takes the ticket after the dispatch time
+    // (acknowledged; no travel, so arrived = acknowledged), and it is
+    // resolved when the platform sees the terminal online again:
+    //  - network: the link black-holes (a Toxiproxy timeout toxic) until the
+    //    carrier restores it, exponential with the site's mean;
+    //  - software: the program hangs (dark to the citizen) until the desk
+    //    restarts it remotely on acknowledging;
+    //  - power: the kiosk goes dark until power returns (exponential), then boots.
+    // An outage over before anyone saw it raises no ticket.
+    sim::Process<void> outages(Site& site, std::size_t k, Outage kind) {
+        KioskRig& rig = *site.kiosks[k].rig;
+        const FaultSpec& f = site.spec.faults;
+        static constexpr const char* k_names[] = {"network", "software", "power"};
+        const char* name = k_names[static_cast<int>(kind)];
+        sim::Rng rng(sim::derive_seed(sim.seed(),
+                                      "site/" + site.spec.id + "/kiosk/" + site.spec.kiosks[k].id + "/outages/" + name));
+        const double mtbf = kind == Outage::network ? f.link_mtbf_h : kind == Outage::software ? f.software_mtbf_h : f.power_mtbf_h;
+        const double mean_min = kind == Outage::network ? f.link_outage_mean_min : f.power_outage_mean_min;
+        sim::Exponential between(mtbf);
+        for (std::uint64_t n = 1;; ++n) {
+            co_await sim.delay(sim::from_hours(between(rng)));
+            const sim::Duration lasts = sim::from_minutes(mean_min * -std::log1p(-rng.uniform01()));
+            Kiosk& kiosk = site.kiosks[k];
+            // One outage at a time: a kiosk already dark or cut off cannot
+            // lose what it has lost (nor would anyone tell the two apart).
+            if (kiosk.outage || !rig.powered() || !gateway.state().terminals.online(rig.terminal_id(), sim.now())) continue;
+            kiosk.outage = true;
+            TicketRecord t;
+            t.site = site.index;
+            t.kiosk = rig.terminal_id();
+            t.device = kind == Outage::network ? "link" : "kiosk";
+            t.fault = kind == Outage::network ? "black_hole" : kind == Outage::software ? "hang" : "power_cut";
+            t.root_cause = name;
+            t.severity = kind == Outage::software ? 3 : 2;
+            t.occurred = sim.now();
+            const std::string toxic = "outage-" + std::to_string(n);
+            if (kind == Outage::network) {
+                if (rig.link() == nullptr) co_return;  // a perfect path never fails
+                rig.link()->add_toxic(link::ToxicSpec::from_json({{"name", toxic},
+                                                                  {"type", "timeout"},
+                                                                  {"stream", "upstream"},
+                                                                  {"toxicity", 1.0},
+                                                                  {"attributes", {{"timeout", 0}}}}),
+                                      sim.now());
+            } else {
+                rig.power_off();
+                set_down(site, k, true);
+            }
+            const sim::Time restored = sim.now() + lasts;
+            bool restoring = true;
+            auto restore = [&] {
+                if (!restoring) return;
+                restoring = false;
+                if (kind == Outage::network) rig.link()->remove_toxic(toxic, sim.now());
+                else {
+                    rig.power_on();
+                    set_down(site, k, false);
+                }
+            };
+            ++open_tickets;
+            // Seen offline (looked at each minute), unless it comes back by
+            // itself first (power and network do; a hang does not).
+            const std::string id = rig.terminal_id();
+            const bool heals = kind != Outage::software;
+            while (gateway.state().terminals.online(id, sim.now()) && !(heals && sim.now() >= restored))
+                co_await sim.delay(heals ? std::min<sim::Duration>(std::chrono::minutes(1), restored - sim.now())
+                                         : sim::Duration(std::chrono::minutes(1)));
+            if (gateway.state().terminals.online(id, sim.now())) {  // over before anyone noticed
+                restore();
+                --open_tickets;
+                kiosk.outage = false;
+                continue;
+            }
+            t.reported = sim.now();
+            co_await sim.delay(site.spec.staff.dispatch);
+            t.acknowledged = t.arrived = sim.now();
+            if (kind == Outage::software) restore();  // the remote restart
+            else if (sim.now() < restored) co_await sim.delay_until(restored);
+            restore();
+            while (!gateway.state().terminals.online(id, sim.now())) co_await sim.delay(std::chrono::seconds(10));
+            t.resolved = sim.now();
+            --open_tickets;
+            kiosk.outage = false;
+            self.ticket_closed.emit(t);
+        }
+    }
+
     void leave(const CitizenRecord& rec) {
+        floor.erase({rec.site, rec.citizen});
         --inside;
         last_left = sim.now();
         self.citizen_left.emit(rec);
@@ -451,6 +774,10 @@ struct World::Impl {
             const auto t = site.arrivals.next(sim.now(), site.arrival_stream);
             if (!t || *t >= end) co_return;
             co_await sim.delay_until(*t);
+            // The profile's rate holds for a whole hour a site opens or
+            // closes in; the doors thin it to the minutes open (R-5-3).
+            const int how = spec.calendar.hour_of_week(*t);
+            if (!site.spec.hours.open_at(how / 24, (how % 24) * 60 + spec.calendar.civil(*t).minute)) continue;
             ++site.arrived;
             sim.spawn(visit(site, site.arrived));
         }
@@ -462,6 +789,7 @@ struct World::Impl {
     VirtualGateway gateway;
     std::vector<std::unique_ptr<Site>> sites;
     std::uint64_t inside = 0;
+    std::map<std::pair<std::size_t, std::uint64_t>, CitizenOnFloor> floor;  // citizens inside, for viewers
     std::uint64_t open_tickets = 0;
     sim::Time last_left{};
     bool ran = false;
@@ -477,6 +805,34 @@ std::uint64_t World::seed() const noexcept { return m->sim.seed(); }
 
 KioskRig& World::kiosk(std::size_t s, std::size_t k) { return *m->sites.at(s)->kiosks.at(k).rig; }
 
+const WorldSpec& World::spec() const noexcept { return m->spec; }
+
+const WalkingMap* World::walking_map(std::size_t s) const {
+    const auto& site = *m->sites.at(s);
+    return site.map ? &*site.map : nullptr;
+}
+
+std::vector<CitizenOnFloor> World::on_floor() const {
+    std::vector<CitizenOnFloor> out;
+    out.reserve(m->floor.size());
+    for (const auto& [key, c] : m->floor) out.push_back(c);
+    return out;
+}
+
+KioskState World::kiosk_state(std::size_t s, std::size_t k) {
+    Impl::Kiosk& kiosk = m->sites.at(s)->kiosks.at(k);
+    KioskRig& rig = *kiosk.rig;
+    if (!rig.powered() || !m->gateway.state().terminals.online(rig.terminal_id(), m->sim.now())) return KioskState::offline;
+    bool degraded = false;
+    for (const kiosk::Driver* d : rig.kiosk().drivers()) {
+        const devices::Health h = d->status().health;
+        if (h == devices::Health::fault) return KioskState::fault;
+        degraded |= h != devices::Health::ok;
+    }
+    if (kiosk.held) return KioskState::in_session;
+    return degraded ? KioskState::degraded : KioskState::idle;
+}
+
 WorldRunInfo World::run() {
     if (m->ran) throw std::logic_error("World::run: a world runs once");
     m->ran = true;
@@ -486,7 +842,13 @@ WorldRunInfo World::run() {
         sim.spawn(m->arrive(*site));
         if (site->spec.staff.refill_round > sim::Duration::zero()) sim.spawn(m->refill_round(*site));
         if (site->spec.faults.mtbf_h > 0)
-            for (std::size_t k = 0; k < site->kiosks.size(); ++k) sim.spawn(m->faults(*site, k));
+            for (std::size_t k = 0; k < site->kiosks.size(); ++k) sim.spawn(m->device_faults(*site, k));
+        const FaultSpec& f = site->spec.faults;
+        for (std::size_t k = 0; k < site->kiosks.size(); ++k) {
+            if (f.link_mtbf_h > 0) sim.spawn(m->outages(*site, k, Impl::Outage::network));
+            if (f.software_mtbf_h > 0) sim.spawn(m->outages(*site, k, Impl::Outage::software));
+            if (f.power_mtbf_h > 0) sim.spawn(m->outages(*site, k, Impl::Outage::power));
+        }
     }
     sim.run_until(sim::Time{m->spec.horizon});
 

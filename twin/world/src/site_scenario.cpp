@@ -16,6 +16,43 @@ json office_profile() {
     return json::array({0, 0, 0, 0, 0, 0, 0, 0, 6, 18, 24, 22, 12, 14, 22, 24, 18, 10, 4, 0, 0, 0, 0, 0});
 }
 
+// Elements of a floor plan's lists: a place, a segment (a wall, a queue
+// area's corners), a device a kiosk goes without.
+const KnobSet& place_knobs() {
+    static const KnobSet knobs = [] {
+        KnobSet k;
+        k.add({.path = "/at", .kind = KnobKind::number_list, .unit = "m", .fallback = json::array({0, 0}), .min = 0.0,
+               .max = 1000.0, .length = 2, .help = "[x, y] in metres from the room's back-left corner"});
+        return k;
+    }();
+    return knobs;
+}
+
+const KnobSet& segment_knobs() {
+    static const KnobSet knobs = [] {
+        KnobSet k;
+        k.add({.path = "/from", .kind = KnobKind::number_list, .unit = "m", .fallback = json::array({0, 0}), .min = 0.0,
+               .max = 1000.0, .length = 2, .help = "[x, y] of one end (one corner)"});
+        k.add({.path = "/to", .kind = KnobKind::number_list, .unit = "m", .fallback = json::array({0, 0}), .min = 0.0,
+               .max = 1000.0, .length = 2, .help = "[x, y] of the other end (the opposite corner)"});
+        return k;
+    }();
+    return knobs;
+}
+
+const KnobSet& absent_device_knobs() {
+    static const KnobSet knobs = [] {
+        KnobSet k;
+        k.add({.path = "/kiosk", .kind = KnobKind::integer, .fallback = 1, .min = 1.0, .max = 1000.0,
+               .help = "The kiosk (1 = K01)"});
+        k.add({.path = "/device", .kind = KnobKind::string, .fallback = "a4_printer",
+               .choices = {"idcard_reader", "qr_scanner", "receipt_printer", "a4_printer", "face_camera", "document_camera"},
+               .help = "The device it is built without"});
+        return k;
+    }();
+    return knobs;
+}
+
 const KnobSet& site_knobs() {
     static const KnobSet knobs = [] {
         KnobSet k;
@@ -30,10 +67,10 @@ const KnobSet& site_knobs() {
                .help = "Integrated kiosks at the site, each with the full device set"});
         k.add({.path = "/hours/always_open", .kind = KnobKind::boolean, .fallback = false,
                .help = "A 7x24 room: open at every hour of every day (R-5-3)"});
-        k.add({.path = "/hours/open_h", .kind = KnobKind::integer, .unit = "h", .fallback = 9, .min = 0.0, .max = 23.0,
-               .help = "First hour open (civil time), when not always open"});
-        k.add({.path = "/hours/close_h", .kind = KnobKind::integer, .unit = "h", .fallback = 17, .min = 1.0,
-               .max = 24.0, .help = "Closing hour: no arrivals from then on; those inside finish"});
+        k.add({.path = "/hours/open_h", .kind = KnobKind::number, .unit = "h", .fallback = 9, .min = 0.0, .max = 23.75,
+               .help = "Opening time (civil), in quarter hours: 8.5 = 08:30; when not always open"});
+        k.add({.path = "/hours/close_h", .kind = KnobKind::number, .unit = "h", .fallback = 17, .min = 0.25,
+               .max = 24.0, .help = "Closing time, in quarter hours: no arrivals from then on; those inside finish"});
         k.add({.path = "/hours/days", .kind = KnobKind::number_list, .fallback = json::array({1, 1, 1, 1, 1, 0, 0}),
                .min = 0.0, .max = 1.0, .length = 7, .help = "Open days, Monday first: 1 open, 0 closed"});
         k.add({.path = "/demand/hourly_rate_per_h", .kind = KnobKind::number_list, .unit = "arrivals/h",
@@ -46,6 +83,32 @@ const KnobSet& site_knobs() {
                .choices = {"step", "linear"}, .help = "Rate within an hour: constant, or linear to the next hour"});
         k.add({.path = "/queue", .kind = KnobKind::string, .fallback = "shared", .choices = {"shared", "per_kiosk"},
                .help = "One line with a ticket (取号) for all kiosks, or a line at each kiosk (shortest joined)"});
+        k.add({.path = "/choice", .kind = KnobKind::string, .fallback = "shortest",
+               .choices = {"shortest", "nearest", "device"},
+               .help = "Per-kiosk lines: join the shortest, the nearest kiosk's, or the shortest among kiosks with every "
+                       "device the citizen's item needs"});
+        k.add({.path = "/plan/width_m", .kind = KnobKind::number, .unit = "m", .fallback = 0.0, .min = 0.0, .max = 1000.0,
+               .help = "Floor plan: the room's width (x); 0 = no plan, nobody walks"});
+        k.add({.path = "/plan/depth_m", .kind = KnobKind::number, .unit = "m", .fallback = 0.0, .min = 0.0, .max = 1000.0,
+               .help = "Floor plan: the room's depth (y, from the back wall y = 0 to the front)"});
+        k.add({.path = "/plan/walls", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0, .max = 1000.0,
+               .help = "Walls, counters and partitions inside the room: people walk around them",
+               .element = &segment_knobs()});
+        k.add({.path = "/plan/entrances", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0,
+               .max = 100.0, .help = "Entrances (citizens come in by one at random, and leave by it)",
+               .element = &place_knobs()});
+        k.add({.path = "/plan/queue_areas", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0,
+               .max = 100.0, .help = "Where the shared line waits (the nearest to the entrance); none: at the entrance",
+               .element = &segment_knobs()});
+        k.add({.path = "/plan/help_desks", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0,
+               .max = 100.0, .help = "Where helpers wait; they walk to the kiosk of whoever asks",
+               .element = &place_knobs()});
+        k.add({.path = "/plan/kiosks", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0,
+               .max = 1000.0, .help = "Where each kiosk stands, K01 first (one per kiosk); none: a row along the back wall",
+               .element = &place_knobs()});
+        k.add({.path = "/devices_absent", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0,
+               .max = 10000.0, .help = "Devices kiosks are built without (every kiosk has the full set otherwise)",
+               .element = &absent_device_knobs()});
         k.add({.path = "/service/distribution", .kind = KnobKind::string, .fallback = "session",
                .choices = {"session", "exponential", "lognormal", "gamma"},
                .help = "Time a citizen holds a kiosk: the session's own, or at least a draw from this distribution"});
@@ -82,6 +145,17 @@ const KnobSet& site_knobs() {
                .help = "Refill what is below this fraction of full"});
         k.add({.path = "/faults/mtbf_h", .kind = KnobKind::number, .unit = "h", .fallback = 0.0, .min = 0.0,
                .max = 1.0e6, .help = "Mean hours between device faults on one kiosk, exponential (0 = none)"});
+        k.add({.path = "/faults/link_mtbf_h", .kind = KnobKind::number, .unit = "h", .fallback = 0.0, .min = 0.0,
+               .max = 1.0e6, .help = "Mean hours between network outages of one kiosk's link (black hole; 0 = none)"});
+        k.add({.path = "/faults/link_outage_mean_min", .kind = KnobKind::number, .unit = "min", .fallback = 20.0,
+               .min = 0.0, .max = 10080.0, .min_exclusive = true,
+               .help = "Mean length of a network outage until the carrier restores it (exponential)"});
+        k.add({.path = "/faults/software_mtbf_h", .kind = KnobKind::number, .unit = "h", .fallback = 0.0, .min = 0.0,
+               .max = 1.0e6, .help = "Mean hours between hangs of the kiosk program (restarted remotely; 0 = none)"});
+        k.add({.path = "/faults/power_mtbf_h", .kind = KnobKind::number, .unit = "h", .fallback = 0.0, .min = 0.0,
+               .max = 1.0e6, .help = "Mean hours between power cuts at a kiosk (0 = none)"});
+        k.add({.path = "/faults/power_outage_mean_min", .kind = KnobKind::number, .unit = "min", .fallback = 10.0,
+               .min = 0.0, .max = 10080.0, .min_exclusive = true, .help = "Mean length of a power cut (exponential)"});
         k.add({.path = "/link", .kind = KnobKind::boolean, .fallback = true,
                .help = "Model each kiosk's network link to the gateway (else a perfect path)"});
         return k;
@@ -94,6 +168,20 @@ std::vector<KioskPlacement> numbered_kiosks(int n) {
     std::vector<KioskPlacement> out;
     for (int k = 1; k <= n; ++k) out.push_back({(k < 10 ? "K0" : "K") + std::to_string(k), json::object()});
     return out;
+}
+
+Point point_of(const json& xy) { return {xy[0].get<double>(), xy[1].get<double>()}; }
+
+FloorPlan plan_of(const json& p) {
+    FloorPlan plan;
+    plan.width_m = p["width_m"].get<double>();
+    plan.depth_m = p["depth_m"].get<double>();
+    for (const json& w : p["walls"]) plan.walls.push_back({point_of(w["from"]), point_of(w["to"])});
+    for (const json& e : p["entrances"]) plan.entrances.push_back(point_of(e["at"]));
+    for (const json& q : p["queue_areas"]) plan.queue_areas.push_back({point_of(q["from"]), point_of(q["to"])});
+    for (const json& d : p["help_desks"]) plan.help_desks.push_back(point_of(d["at"]));
+    for (const json& k : p["kiosks"]) plan.kiosks.push_back(point_of(k["at"]));
+    return plan;
 }
 
 bool valid_id(const std::string& id) {
@@ -114,8 +202,12 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     s.venue = get("/venue").get<std::string>();
     s.kiosks = numbered_kiosks(get("/kiosks").get<int>());
     s.hours.always_open = get("/hours/always_open").get<bool>();
-    s.hours.open_h = get("/hours/open_h").get<int>();
-    s.hours.close_h = get("/hours/close_h").get<int>();
+    s.hours.open_h = get("/hours/open_h").get<double>();
+    s.hours.close_h = get("/hours/close_h").get<double>();
+    for (const char* p : {"/hours/open_h", "/hours/close_h"}) {
+        const double h = get(p).get<double>();
+        if (std::abs(h * 4 - std::round(h * 4)) > 1e-9) problems.push_back({at + p, "expected quarter hours (8.5 = 08:30, 8.25, 8.75)"});
+    }
     bool any_day = false;
     for (std::size_t d = 0; d < 7; ++d) {
         const double v = get("/hours/days")[d].get<double>();
@@ -125,7 +217,7 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     }
     if (!s.hours.always_open) {
         if (s.hours.close_h <= s.hours.open_h)
-            problems.push_back({at + "/hours/close_h", "must be after open_h (" + std::to_string(s.hours.open_h) + ")"});
+            problems.push_back({at + "/hours/close_h", "must be after open_h (" + get("/hours/open_h").dump() + ")"});
         if (!any_day) problems.push_back({at + "/hours/days", "the site is never open"});
     }
     for (std::size_t h = 0; h < 24; ++h) s.hourly_rate_per_h[h] = get("/demand/hourly_rate_per_h")[h].get<double>();
@@ -134,6 +226,23 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     if (demand_profile(s).is_zero())
         problems.push_back({at + "/demand", "no citizen would ever arrive while the site is open"});
     s.queue = get("/queue") == "per_kiosk" ? QueueDiscipline::per_kiosk : QueueDiscipline::shared;
+    const std::string choice = get("/choice").get<std::string>();
+    s.choice = choice == "nearest" ? KioskChoice::nearest : choice == "device" ? KioskChoice::device : KioskChoice::shortest;
+    s.plan = plan_of(get("/plan"));
+    if ((s.plan.width_m > 0) != (s.plan.depth_m > 0) ||
+        (s.plan.empty() && (!s.plan.walls.empty() || !s.plan.entrances.empty() || !s.plan.kiosks.empty())))
+        problems.push_back({at + "/plan", "a floor plan needs both width_m and depth_m (0 for both: no plan)"});
+    for (const PlanProblem& p : check(s.plan, s.kiosks.size())) problems.push_back({at + "/plan" + p.path, p.message});
+    const json& absent = get("/devices_absent");
+    for (std::size_t i = 0; i < absent.size(); ++i) {
+        const auto k = absent[i]["kiosk"].get<std::size_t>();
+        if (k > s.kiosks.size()) {
+            problems.push_back({at + "/devices_absent/" + std::to_string(i) + "/kiosk",
+                                "there are only " + std::to_string(s.kiosks.size()) + " kiosks"});
+            continue;
+        }
+        s.kiosks[k - 1].devices[absent[i]["device"].get<std::string>()] = false;
+    }
     const std::string dist = get("/service/distribution").get<std::string>();
     if (dist != "session") {
         ServiceTime t;
@@ -161,6 +270,13 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     s.staff.refill_round = sim::from_hours(get("/staff/refill_round_h").get<double>());
     s.staff.refill_below = get("/staff/refill_below").get<double>();
     s.faults.mtbf_h = get("/faults/mtbf_h").get<double>();
+    s.faults.link_mtbf_h = get("/faults/link_mtbf_h").get<double>();
+    s.faults.link_outage_mean_min = get("/faults/link_outage_mean_min").get<double>();
+    s.faults.software_mtbf_h = get("/faults/software_mtbf_h").get<double>();
+    s.faults.power_mtbf_h = get("/faults/power_mtbf_h").get<double>();
+    s.faults.power_outage_mean_min = get("/faults/power_outage_mean_min").get<double>();
+    if (s.faults.link_mtbf_h > 0 && !get("/link").get<bool>())
+        problems.push_back({at + "/faults/link_mtbf_h", "network outages need the link modelled (/link true)"});
     if (s.faults.mtbf_h > 0 && s.staff.technicians == 0)
         problems.push_back({at + "/staff/technicians", "faults (/faults/mtbf_h > 0) need at least one technician"});
     s.link = get("/link").get<bool>();

@@ -59,6 +59,8 @@ public:
     const std::map<std::string, std::uint64_t>& bad_reasons() const noexcept { return m_bad_reasons; }
     const std::array<std::uint64_t, 6>& ratings() const noexcept { return m_ratings; }
     const std::map<std::string, std::uint64_t>& outcomes() const noexcept { return m_outcomes; }
+    /// Fault tickets by root cause (peripheral, network, software, power).
+    const std::map<std::string, std::uint64_t>& tickets_by_cause() const noexcept { return m_tickets_by_cause; }
     std::uint64_t sessions() const noexcept { return m_sessions; }
 
 private:
@@ -79,7 +81,9 @@ private:
     std::map<std::string, std::size_t> m_kiosk_site;
     sim::Duration m_scheduled{};  // kiosk-time open, all kiosks
     std::uint64_t m_arrivals = 0, m_served = 0, m_reneged = 0, m_balked = 0, m_over_target = 0;
-    std::uint64_t m_helped = 0, m_asked_help = 0;
+    std::uint64_t m_helped = 0, m_asked_help = 0, m_helped_stuck = 0, m_forgot_card = 0;
+    double m_walked_m = 0;
+    std::map<std::string, std::uint64_t> m_tickets_by_cause;
     std::uint64_t m_sessions = 0, m_cases = 0, m_cases_helped = 0, m_rated = 0, m_satisfied = 0;
     std::uint64_t m_refills = 0;
     sim::Duration m_held{};

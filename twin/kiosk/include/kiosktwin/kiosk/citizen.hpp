@@ -47,6 +47,13 @@ struct CitizenScript {
     bool live_face = true;            ///< false: holds up a photo (liveness fails)
     /// The citizen walks away when this page comes (never touches again).
     Prompt walk_away_at = Prompt::none;
+    /// Leaves the ID card on the reader when the kiosk has read it, and
+    /// goes without it (the reader still holds it after the session).
+    bool forget_card = false;
+    /// At walk_away_at, return at once (the caller decides what the citizen
+    /// does next: leave, or get help and resume_citizen()) instead of
+    /// staying away until the kiosk is home again.
+    bool return_when_stuck = false;
     sim::Duration think = std::chrono::seconds(2);  ///< reading and deciding, per page
 };
 
@@ -82,5 +89,11 @@ struct CitizenResult {
 /// `limit` passes). Starts by touching the home page.
 sim::Process<CitizenResult> run_citizen(Ui& ui, Hands& hands, const CitizenIdentity& who, const CitizenScript& script,
                                         sim::Duration limit = std::chrono::hours(1));
+
+/// Picks a session up where it stands: plays the script from the page on
+/// the screen now (a citizen who stopped, got help and goes on). Whatever
+/// the citizen held before (a card on the reader) is as the hands left it.
+sim::Process<CitizenResult> resume_citizen(Ui& ui, Hands& hands, const CitizenIdentity& who,
+                                           const CitizenScript& script, sim::Duration limit = std::chrono::hours(1));
 
 }  // namespace kiosktwin::kiosk

@@ -11,7 +11,8 @@
 //   kpis(run_id, metric, label, unit, formula, requirement, mean,
 //        ci95_half_width, min, max)
 //   visits(run_id, replication, site, citizen, persona, arrived_s, waited_s,
-//          held_s, fate, kiosk, helped)
+//          held_s, fate, kiosk, helped, helped_when_stuck, walked_m, walking_s,
+//          forgot_card, found_card)
 //   sessions(run_id, replication, site, citizen, kiosk, session, kind, reason,
 //            service, item_code, case_no, rating, started_s, ended_s)
 //   tickets(run_id, replication, site, kiosk, device, fault, root_cause,

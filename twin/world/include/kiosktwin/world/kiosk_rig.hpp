@@ -16,6 +16,7 @@
 #include <kiosktwin/kiosk/kiosk.hpp>
 #include <kiosktwin/kiosk/virtual_channels.hpp>
 #include <kiosktwin/link/link.hpp>
+#include <kiosktwin/sim/signal.hpp>
 #include <kiosktwin/world/virtual_gateway.hpp>
 
 #include <nlohmann/json.hpp>
@@ -73,6 +74,16 @@ public:
     void start();
     /// The software dies and a new instance boots on the same disk and hardware.
     void restart();
+    /// The power goes (or the program hangs past its watchdog): the software
+    /// dies and the screen goes dark (an out-of-service page with no
+    /// buttons); nothing runs until power_on(). A no-op when off.
+    void power_off();
+    /// Power returns: a new instance boots on the same disk. A no-op when on.
+    void power_on();
+    bool powered() const noexcept { return m_powered; }
+    /// Emitted after a new software instance started (restart, power_on):
+    /// whoever listened to the old kiosk() connects to the new one.
+    sim::Signal<KioskRig&> rebooted;
 
     kiosk::Kiosk& kiosk() noexcept { return *m_kiosk; }
     /// The touch screen: hardware, the same across restarts.
@@ -125,6 +136,7 @@ private:
     /// unwound (a restart may happen inside a running simulation).
     std::vector<std::unique_ptr<kiosk::Kiosk>> m_crashed;
     VirtualHands m_hands{*this};
+    bool m_powered = true;
     std::vector<sim::ProcessHandle<void>> m_back_office;
 };
 

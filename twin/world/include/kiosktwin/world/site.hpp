@@ -59,6 +59,7 @@
 #include <kiosktwin/sim/calendar.hpp>
 #include <kiosktwin/sim/signal.hpp>
 #include <kiosktwin/sim/time.hpp>
+#include <kiosktwin/world/floor_plan.hpp>
 #include <kiosktwin/world/hall.hpp>
 #include <kiosktwin/world/scripted_citizens.hpp>
 
@@ -106,14 +107,20 @@ struct RefillRecord {
     sim::Time at{};
 };
 
-/// When a site takes citizens (R-5-3): whole civil hours.
+/// When a site takes citizens (R-5-3), on the civil clock: opening and
+/// closing in hours of the day, in quarter hours (8.5 = 08:30).
 struct OpeningHours {
     bool always_open = true;  ///< a 7×24 room
-    int open_h = 9;           ///< first open hour, 0-23
-    int close_h = 17;         ///< closing hour, open_h+1 .. 24
+    double open_h = 9;        ///< opening, 0 <= open_h < 24
+    double close_h = 17;      ///< closing, open_h < close_h <= 24
     std::array<bool, 7> days{true, true, true, true, true, false, false};  ///< Monday first
-    bool open(int weekday, int hour) const noexcept {
-        return always_open || (days[static_cast<std::size_t>(weekday)] && hour >= open_h && hour < close_h);
+    /// Open at minute `minute` (0-1439) of weekday `weekday` (Monday = 0).
+    bool open_at(int weekday, int minute) const noexcept {
+        return always_open || (days[static_cast<std::size_t>(weekday)] && minute >= open_h * 60 && minute < close_h * 60);
+    }
+    /// Open for any part of the hour `hour` of `weekday`.
+    bool open_in_hour(int weekday, int hour) const noexcept {
+        return always_open || (days[static_cast<std::size_t>(weekday)] && hour + 1 > open_h && hour < close_h);
     }
     /// Hours of service in a week.
     double hours_per_week() const noexcept;
@@ -130,9 +137,15 @@ struct PersonaMix {
     std::array<double, k_personas> share{1, 0, 0, 0};
 };
 
-/// Device faults that need a technician (R-10.3-1).
+/// What goes wrong with a kiosk (R-10.3-1), each kind on its own
+/// exponential clock per kiosk; 0 = never.
 struct FaultSpec {
-    double mtbf_h = 0;  ///< mean hours between faults on one kiosk (exponential); 0 = none
+    double mtbf_h = 0;          ///< device faults a technician repairs on site
+    double link_mtbf_h = 0;     ///< network outages (the link black-holes; the carrier restores it)
+    double link_outage_mean_min = 20;
+    double software_mtbf_h = 0; ///< the kiosk program hangs (restarted remotely)
+    double power_mtbf_h = 0;    ///< power cuts (the kiosk goes dark, boots when power returns)
+    double power_outage_mean_min = 10;
 };
 
 /// A fault ticket (R-10.3-1): times, severity (L1-L5), root cause.
@@ -156,6 +169,13 @@ sim::Duration sla_of(int severity) noexcept;
 enum class QueueDiscipline { shared, per_kiosk };
 const char* to_string(QueueDiscipline q) noexcept;
 
+/// How a citizen picks a kiosk's line (per_kiosk queues): the shortest
+/// line, the nearest kiosk to where they came in, or the shortest line among
+/// the kiosks fitted with every device their item needs (all kiosks if none
+/// is). Ties go to the nearer kiosk, then the lower number.
+enum class KioskChoice { shortest, nearest, device };
+const char* to_string(KioskChoice c) noexcept;
+
 struct SiteSpec {
     std::string id = "S01";
     std::string name;
@@ -166,6 +186,9 @@ struct SiteSpec {
     std::array<double, 7> weekday_factor{1, 1, 1, 1, 1, 1, 1};  ///< Monday first
     sim::Interpolation interpolation = sim::Interpolation::step;
     QueueDiscipline queue = QueueDiscipline::shared;
+    KioskChoice choice = KioskChoice::shortest;
+    /// The floor plan; empty: nobody walks (arrivals join the line at once).
+    FloorPlan plan;
     std::optional<ServiceTime> service;  ///< intended time at the kiosk (see the header comment)
     double patience_mean_min = 0;        ///< exponential patience; 0 = waits for ever
     double balk_queue_per_kiosk = 0;     ///< balk at this many waiting per kiosk; 0 = never
@@ -200,9 +223,37 @@ struct CitizenRecord {
     Persona persona = Persona::young;
     bool asked_help = false;
     bool helped = false;         ///< a helper (帮办) stayed with them
+    bool helped_when_stuck = false;  ///< stuck mid-session, a helper came and they tried again
+    bool forgot_card = false;    ///< left their ID card on the reader
+    bool found_card = false;     ///< found someone's card on the reader and handed it in
+    double walked_m = 0;         ///< on the floor: in, to the line, to the kiosk, out
+    sim::Duration walking{};     ///< time spent walking
     /// The kiosk's record of each session (served; an agent has several).
     std::vector<kiosk::SessionOutcome> outcomes;
 };
+
+/// Where a citizen inside a site is in their visit (for viewers).
+enum class CitizenPhase : std::uint8_t { walking_in, waiting, walking_to_kiosk, at_kiosk, walking_out };
+const char* to_string(CitizenPhase p) noexcept;
+
+/// A citizen inside a site now, as a viewer (the panel) draws them: the
+/// phase, the kiosk (once called to one), and the walk under way — from one
+/// place of the site's WalkingMap to another between two instants (the
+/// same place twice when standing).
+struct CitizenOnFloor {
+    std::uint64_t citizen = 0;
+    std::size_t site = 0;
+    Persona persona = Persona::young;
+    CitizenPhase phase = CitizenPhase::walking_in;
+    std::optional<std::size_t> kiosk;  ///< index within the site
+    bool helped = false;
+    WalkingMap::Place from{}, to{};
+    sim::Time since{}, until{};
+};
+
+/// A kiosk's state as a viewer colours it.
+enum class KioskState : std::uint8_t { idle, in_session, degraded, fault, offline };
+const char* to_string(KioskState s) noexcept;
 
 /// Facts about a run, over [0, horizon] unless said.
 struct WorldRunInfo {
@@ -237,6 +288,17 @@ public:
     VirtualGateway& gateway() noexcept;
     /// The kiosk `k` of site `s`.
     KioskRig& kiosk(std::size_t s, std::size_t k);
+    /// Its state now: offline (dark, or the platform has not heard from it),
+    /// fault (a device the kiosk software reports faulty), degraded (a
+    /// device absent or a consumable out), in session (a citizen holds it),
+    /// idle.
+    KioskState kiosk_state(std::size_t s, std::size_t k);
+    /// Citizens inside the sites now, by site then number.
+    std::vector<CitizenOnFloor> on_floor() const;
+    /// The walking map of site `s`; null when the site has no floor plan.
+    const WalkingMap* walking_map(std::size_t s) const;
+    /// The spec the world runs.
+    const WorldSpec& spec() const noexcept;
     std::uint64_t seed() const noexcept;
 
 private:
