@@ -251,6 +251,13 @@ struct World::Impl {
                 FloorPlan plan = sp.plan;
                 if (plan.kiosks.empty()) plan.kiosks = row_of_kiosks(plan, sp.kiosks.size());
                 map.emplace(plan);
+                std::vector<WalkingMap::Place> areas, desks;
+                for (std::size_t q = 0; q < map->queue_areas(); ++q) areas.push_back(map->queue_area(q));
+                for (std::size_t d = 0; d < map->help_desks(); ++d) desks.push_back(map->help_desk(d));
+                for (std::size_t e = 0; e < map->entrances(); ++e)
+                    line_of_entrance.push_back(areas.empty() ? map->entrance(e) : map->nearest(map->entrance(e), areas));
+                for (std::size_t k = 0; k < map->kiosks(); ++k)
+                    desk_of_kiosk.push_back(desks.empty() ? map->entrance(0) : map->nearest(map->kiosk(k), desks));
             }
         }
         Persona draw_persona(sim::Rng& rng) const {
@@ -263,19 +270,9 @@ struct World::Impl {
         double metres(WalkingMap::Place a, WalkingMap::Place b) const noexcept { return map ? map->metres(a, b) : 0.0; }
         // Where the shared line forms for someone coming in by `entrance`:
         // the nearest queue area, else the entrance itself.
-        WalkingMap::Place line_spot(WalkingMap::Place entrance) const {
-            if (!map || map->queue_areas() == 0) return entrance;
-            std::vector<WalkingMap::Place> areas;
-            for (std::size_t q = 0; q < map->queue_areas(); ++q) areas.push_back(map->queue_area(q));
-            return map->nearest(entrance, areas);
-        }
-        // The help desk nearest to kiosk `k` (a helper's walk), else the first entrance.
-        WalkingMap::Place helper_spot(std::size_t k) const {
-            if (!map || map->help_desks() == 0) return map ? map->entrance(0) : WalkingMap::Place{};
-            std::vector<WalkingMap::Place> desks;
-            for (std::size_t d = 0; d < map->help_desks(); ++d) desks.push_back(map->help_desk(d));
-            return map->nearest(map->kiosk(k), desks);
-        }
+        WalkingMap::Place line_spot(WalkingMap::Place entrance) const { return map ? line_of_entrance[entrance.index] : entrance; }
+        // Where a helper comes from to kiosk `k`: the nearest help desk, else the first entrance.
+        WalkingMap::Place helper_spot(std::size_t k) const { return map ? desk_of_kiosk[k] : WalkingMap::Place{}; }
         const SiteSpec& spec;
         std::size_t index;
         std::vector<Kiosk> kiosks;
@@ -290,6 +287,8 @@ struct World::Impl {
         std::optional<ServiceSampler> service;
         std::optional<sim::Exponential> patience;
         std::optional<WalkingMap> map;
+        std::vector<WalkingMap::Place> line_of_entrance;  // per entrance (with a map)
+        std::vector<WalkingMap::Place> desk_of_kiosk;     // per kiosk (with a map)
         std::uint64_t arrived = 0;
     };
 
@@ -690,10 +689,7 @@ struct World::Impl {
                 set_down(site, k, true);
             }
             const sim::Time restored = sim.now() + lasts;
-            bool restoring = true;
             auto restore = [&] {
-                if (!restoring) return;
-                restoring = false;
                 if (kind == Outage::network) rig.link()->remove_toxic(toxic, sim.now());
                 else {
                     rig.power_on();
@@ -717,8 +713,8 @@ struct World::Impl {
             t.reported = sim.now();
             co_await sim.delay(site.spec.staff.dispatch);
             t.acknowledged = t.arrived = sim.now();
-            if (kind == Outage::software) restore();  // the remote restart
-            else if (sim.now() < restored) co_await sim.delay_until(restored);
+            // A hang ends with the remote restart now; power and network when they come back.
+            if (kind != Outage::software && sim.now() < restored) co_await sim.delay_until(restored);
             restore();
             while (!gateway.state().terminals.online(id, sim.now())) co_await sim.delay(std::chrono::seconds(10));
             t.resolved = sim.now();
