@@ -622,6 +622,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
         if (options.days == 0 && options.kiosks >= 5000) options.days = 1;  // the province-day
         exit_code = bench_site(options);
     });
+    add_bench_panel(*bench, exit_code);
 }
 
 }  // namespace kiosktwin::app

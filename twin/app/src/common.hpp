@@ -81,6 +81,9 @@ void add_replay_command(CLI::App& app, int& exit_code);
 void add_gateway_command(CLI::App& app, int& exit_code);
 void add_sign_command(CLI::App& app, int& exit_code);
 void add_kiosk_command(CLI::App& app, int& exit_code);
+void add_panel_command(CLI::App& app, int& exit_code);
+/// `bench panel`, registered by add_bench_command.
+void add_bench_panel(CLI::App& bench, int& exit_code);
 
 /// The gateway inside `serve`: default configuration, the keys of
 /// assets/gateway/keys.json, journal `db` ("" = in memory), started. Null

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     add_validate_command(app, exit_code);
     add_serve_command(app, exit_code);
     add_kiosk_command(app, exit_code);
+    add_panel_command(app, exit_code);
     add_replay_command(app, exit_code);
     add_bench_command(app, exit_code);
     add_gateway_command(app, exit_code);

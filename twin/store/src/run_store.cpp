@@ -143,6 +143,103 @@ std::int64_t RunStore::count(const std::string& sql) const {
     return sqlite3_step(s.get()) == SQLITE_ROW ? sqlite3_column_int64(s.get(), 0) : 0;
 }
 
+std::unique_ptr<RunStore> RunStore::open_existing(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw StoreError("no run store at " + path);
+    return std::make_unique<RunStore>(path);
+}
+
+namespace {
+// Reads rows of a query, one callback per row.
+template <class Row>
+void each_row(sqlite3* db, const std::string& sql, std::int64_t run, int replication, Row&& row) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
+        throw StoreError(std::string("run store: ") + sqlite3_errmsg(db));
+    Stmt s(raw);
+    sqlite3_bind_int64(s.get(), 1, run);
+    sqlite3_bind_int(s.get(), 2, replication);
+    while (sqlite3_step(s.get()) == SQLITE_ROW) row(s.get());
+}
+std::string text_of(sqlite3_stmt* s, int col) {
+    const unsigned char* t = sqlite3_column_text(s, col);
+    return t ? reinterpret_cast<const char*>(t) : "";
+}
+}  // namespace
+
+RecordedRun RunStore::load(std::int64_t run_id, int replication) const {
+    if (run_id == 0) run_id = count("SELECT coalesce(max(run_id), 0) FROM runs");
+    RecordedRun r;
+    r.run_id = run_id;
+    r.replication = replication;
+    bool found = false;
+    each_row(m_db, "SELECT scenario_name, scenario_file, recorded_at, effective_json, horizon_days, replications FROM runs "
+                   "WHERE run_id = ?1 AND ?2 >= 0",
+             run_id, replication, [&](sqlite3_stmt* s) {
+                 found = true;
+                 r.scenario_name = text_of(s, 0);
+                 r.scenario_file = text_of(s, 1);
+                 r.recorded_at = text_of(s, 2);
+                 r.effective = nlohmann::json::parse(text_of(s, 3), nullptr, false);
+                 r.horizon_days = sqlite3_column_double(s, 4);
+                 if (replication >= sqlite3_column_int(s, 5))
+                     throw StoreError("run " + std::to_string(run_id) + " has " + std::to_string(sqlite3_column_int(s, 5)) +
+                                      " replications (0-based: 0.." + std::to_string(sqlite3_column_int(s, 5) - 1) + ")");
+             });
+    if (!found) throw StoreError(run_id == 0 ? "the store holds no run" : "no run " + std::to_string(run_id) + " in the store");
+    if (r.effective.is_discarded()) throw StoreError("run " + std::to_string(run_id) + ": its scenario is not valid JSON");
+    each_row(m_db, "SELECT site, citizen, persona, arrived_s, waited_s, held_s, fate, kiosk, helped, walking_s FROM visits "
+                   "WHERE run_id = ?1 AND replication = ?2 ORDER BY arrived_s",
+             run_id, replication, [&](sqlite3_stmt* s) {
+                 RecordedRun::Visit v;
+                 v.site = text_of(s, 0);
+                 v.citizen = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+                 v.persona = text_of(s, 2);
+                 v.arrived_s = sqlite3_column_double(s, 3);
+                 v.waited_s = sqlite3_column_double(s, 4);
+                 v.held_s = sqlite3_column_double(s, 5);
+                 v.fate = text_of(s, 6);
+                 v.kiosk = text_of(s, 7);
+                 v.helped = sqlite3_column_int(s, 8) != 0;
+                 v.walking_s = sqlite3_column_double(s, 9);
+                 r.visits.push_back(std::move(v));
+             });
+    each_row(m_db, "SELECT site, citizen, kiosk, kind, reason, item_code, case_no, rating, started_s, ended_s FROM sessions "
+                   "WHERE run_id = ?1 AND replication = ?2 ORDER BY started_s",
+             run_id, replication, [&](sqlite3_stmt* s) {
+                 RecordedRun::Session x;
+                 x.site = text_of(s, 0);
+                 x.citizen = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+                 x.kiosk = text_of(s, 2);
+                 x.kind = text_of(s, 3);
+                 x.reason = text_of(s, 4);
+                 x.item_code = text_of(s, 5);
+                 x.case_no = text_of(s, 6);
+                 x.rating = sqlite3_column_int(s, 7);
+                 x.started_s = sqlite3_column_double(s, 8);
+                 x.ended_s = sqlite3_column_double(s, 9);
+                 r.sessions.push_back(std::move(x));
+             });
+    each_row(m_db, "SELECT site, kiosk, device, fault, root_cause, severity, occurred_s, reported_s, acknowledged_s, "
+                   "arrived_s, resolved_s FROM tickets WHERE run_id = ?1 AND replication = ?2 ORDER BY occurred_s",
+             run_id, replication, [&](sqlite3_stmt* s) {
+                 RecordedRun::Ticket t;
+                 t.site = text_of(s, 0);
+                 t.kiosk = text_of(s, 1);
+                 t.device = text_of(s, 2);
+                 t.fault = text_of(s, 3);
+                 t.root_cause = text_of(s, 4);
+                 t.severity = sqlite3_column_int(s, 5);
+                 t.occurred_s = sqlite3_column_double(s, 6);
+                 t.reported_s = sqlite3_column_double(s, 7);
+                 t.acknowledged_s = sqlite3_column_double(s, 8);
+                 t.arrived_s = sqlite3_column_double(s, 9);
+                 t.resolved_s = sqlite3_column_double(s, 10);
+                 r.tickets.push_back(std::move(t));
+             });
+    return r;
+}
+
 std::int64_t RunStore::runs() const { return count("SELECT count(*) FROM runs"); }
 
 std::int64_t RunStore::record(const nlohmann::json& result, const analysis::SiteStudy& study,

@@ -85,6 +85,56 @@ const char* to_string(KioskState s) noexcept {
     return "?";
 }
 
+const char* to_string(TicketStage s) noexcept {
+    switch (s) {
+    case TicketStage::occurred: return "occurred";
+    case TicketStage::reported: return "reported";
+    case TicketStage::acknowledged: return "acknowledged";
+    case TicketStage::arrived: return "arrived";
+    case TicketStage::resolved: return "resolved";
+    }
+    return "?";
+}
+
+const std::vector<std::string>& inject_kind_names() {
+    static const std::vector<std::string> names{"caption",      "device_fault",   "clear_faults", "consumable", "toxic",
+                                                "clear_toxics", "gateway_outage", "power_cut",    "power_on"};
+    return names;
+}
+
+const char* to_string(InjectKind k) noexcept {
+    const auto i = static_cast<std::size_t>(k);
+    return i < inject_kind_names().size() ? inject_kind_names()[i].c_str() : "?";
+}
+
+std::optional<InjectKind> inject_kind(std::string_view name) noexcept {
+    const auto& names = inject_kind_names();
+    for (std::size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name) return static_cast<InjectKind>(i);
+    return std::nullopt;
+}
+
+std::string Injection::describe(const WorldSpec& spec) const {
+    std::string where = site < spec.sites.size() ? spec.sites[site].id : "?";
+    if (site < spec.sites.size() && kiosk < spec.sites[site].kiosks.size()) where += "-" + spec.sites[site].kiosks[kiosk].id;
+    auto minutes = [&] {
+        return lasts > sim::Duration::zero() ? " for " + std::to_string(static_cast<long long>(sim::to_minutes(lasts))) + " min" : std::string();
+    };
+    switch (kind) {
+    case InjectKind::caption: return "caption";
+    case InjectKind::device_fault: return where + " " + device + ": " + fault;
+    case InjectKind::clear_faults: return where + " " + device + ": faults cleared";
+    case InjectKind::consumable:
+        return where + " " + consumable + " at " + std::to_string(static_cast<int>(std::lround(level * 100))) + " %";
+    case InjectKind::toxic: return where + " link: " + toxic + minutes();
+    case InjectKind::clear_toxics: return where + " link: toxics removed";
+    case InjectKind::gateway_outage: return std::string("gateway down") + minutes();
+    case InjectKind::power_cut: return where + " power cut" + minutes();
+    case InjectKind::power_on: return where + " power on";
+    }
+    return "?";
+}
+
 const char* to_string(CitizenFate f) noexcept {
     switch (f) {
     case CitizenFate::served: return "served";
@@ -144,6 +194,21 @@ std::vector<std::string> check(const WorldSpec& spec) {
             problems.push_back(at + "outages must last a positive mean time");
         for (const PlanProblem& p : world::check(s.plan, s.kiosks.size()))
             problems.push_back(at + "floor plan " + p.path + ": " + p.message);
+    }
+    for (std::size_t i = 0; i < spec.timeline.size(); ++i) {
+        const TimelineEvent& e = spec.timeline[i];
+        const Injection& a = e.action;
+        const std::string at = "timeline event " + std::to_string(i + 1) + ": ";
+        if (e.at < sim::Time{}) problems.push_back(at + "the time must not be negative");
+        if (a.kind == InjectKind::caption) continue;
+        if (a.site >= spec.sites.size()) problems.push_back(at + "no such site");
+        else if (a.kind != InjectKind::gateway_outage && a.kiosk >= spec.sites[a.site].kiosks.size())
+            problems.push_back(at + "no such kiosk");
+        if (a.lasts < sim::Duration::zero()) problems.push_back(at + "a duration must not be negative");
+        if (a.kind == InjectKind::gateway_outage && a.lasts <= sim::Duration::zero())
+            problems.push_back(at + "a gateway outage needs a duration");
+        if (a.kind == InjectKind::consumable && !(a.level >= 0 && a.level <= 1))
+            problems.push_back(at + "a consumable level is a fraction from 0 to 1");
     }
     return problems;
 }
@@ -579,6 +644,28 @@ struct World::Impl {
 
     const services::terminals::Terminal* terminal(KioskRig& rig) { return gateway.state().terminals.find(rig.terminal_id()); }
 
+    // Ticket bookkeeping: every stage is kept for viewers (open_tickets()).
+    void raise(TicketRecord& t) {
+        t.number = ++tickets_raised;
+        t.stage = TicketStage::occurred;
+        ++open_tickets;
+        tickets[t.number] = t;
+    }
+    void stage(TicketRecord& t, TicketStage st) {
+        t.stage = st;
+        if (st != TicketStage::resolved) {
+            tickets[t.number] = t;
+            return;
+        }
+        tickets.erase(t.number);
+        --open_tickets;
+        self.ticket_closed.emit(t);
+    }
+    void withdraw(const TicketRecord& t) {  // over before anyone noticed
+        tickets.erase(t.number);
+        --open_tickets;
+    }
+
     // Device faults on one kiosk and the tickets they raise (R-10.3-1): a
     // fault strikes a fitted device, the platform sees it in the kiosk's
     // heartbeat, a technician acknowledges, travels and repairs.
@@ -594,35 +681,46 @@ struct World::Impl {
             co_await sim.delay(sim::from_hours(between(rng)));
             const FaultKind& f = *fitted[rng.below(fitted.size())];
             const double travel_u = rng.uniform01(), repair_u = rng.uniform01();
-            TicketRecord t;
-            t.site = site.index;
-            t.kiosk = rig.terminal_id();
-            t.device = f.device;
-            t.fault = f.fault;
-            t.severity = f.severity;
-            t.occurred = sim.now();
             const std::string rule = "ticket-" + std::to_string(n);
             if (!rig.act(f.device, {{"action", "inject_fault"}, {"fault", f.fault}, {"id", rule}}).ok) co_return;
-            ++open_tickets;
-            const std::string pid = std::string(f.device) + "-1";
-            co_await until_reported([&] {
-                const services::terminals::Terminal* term = terminal(rig);
-                const services::terminals::Peripheral* p = term ? term->peripheral(pid) : nullptr;
-                return p != nullptr && p->state != services::terminals::PeripheralState::ok;
-            });
-            t.reported = sim.now();
-            co_await sim.delay(site.spec.staff.dispatch);
-            auto tech = co_await site.technicians->acquire();
-            t.acknowledged = sim.now();
-            co_await sim.delay(std::chrono::duration_cast<sim::Duration>(site.spec.staff.travel * -std::log1p(-travel_u)));
-            t.arrived = sim.now();
-            co_await sim.delay(std::chrono::duration_cast<sim::Duration>(site.spec.staff.repair * -std::log1p(-repair_u)));
-            rig.act(f.device, {{"action", "clear_fault"}, {"id", rule}});
-            t.resolved = sim.now();
-            tech.release();
-            --open_tickets;
-            self.ticket_closed.emit(t);
+            co_await device_ticket(site, k, f.device, f.fault, f.severity, rule, travel_u, repair_u);
         }
+    }
+
+    // The ticket of a device fault already injected under the rule `rule`:
+    // reported when the platform sees the peripheral not ok, then dispatch,
+    // a technician's travel and repair (quantiles travel_u, repair_u).
+    sim::Process<void> device_ticket(Site& site, std::size_t k, std::string device, std::string fault, int severity,
+                                     std::string rule, double travel_u, double repair_u) {
+        KioskRig& rig = *site.kiosks[k].rig;
+        TicketRecord t;
+        t.site = site.index;
+        t.kiosk = rig.terminal_id();
+        t.device = device;
+        t.fault = fault;
+        t.severity = severity;
+        t.occurred = sim.now();
+        raise(t);
+        const std::string pid = device + "-1";
+        co_await until_reported([&] {
+            const services::terminals::Terminal* term = terminal(rig);
+            const services::terminals::Peripheral* p = term ? term->peripheral(pid) : nullptr;
+            return p != nullptr && p->state != services::terminals::PeripheralState::ok;
+        });
+        t.reported = sim.now();
+        stage(t, TicketStage::reported);
+        co_await sim.delay(site.spec.staff.dispatch);
+        auto tech = co_await site.technicians->acquire();
+        t.acknowledged = sim.now();
+        stage(t, TicketStage::acknowledged);
+        co_await sim.delay(std::chrono::duration_cast<sim::Duration>(site.spec.staff.travel * -std::log1p(-travel_u)));
+        t.arrived = sim.now();
+        stage(t, TicketStage::arrived);
+        co_await sim.delay(std::chrono::duration_cast<sim::Duration>(site.spec.staff.repair * -std::log1p(-repair_u)));
+        rig.act(device, {{"action", "clear_fault"}, {"id", rule}});
+        t.resolved = sim.now();
+        tech.release();
+        stage(t, TicketStage::resolved);
     }
 
     // A kiosk goes down (dark or hung): citizens are not called to it and
@@ -675,9 +773,14 @@ struct World::Impl {
             t.root_cause = name;
             t.severity = kind == Outage::software ? 3 : 2;
             t.occurred = sim.now();
+            raise(t);
             const std::string toxic = "outage-" + std::to_string(n);
             if (kind == Outage::network) {
-                if (rig.link() == nullptr) co_return;  // a perfect path never fails
+                if (rig.link() == nullptr) {  // a perfect path never fails
+                    withdraw(t);
+                    kiosk.outage = false;
+                    co_return;
+                }
                 rig.link()->add_toxic(link::ToxicSpec::from_json({{"name", toxic},
                                                                   {"type", "timeout"},
                                                                   {"stream", "upstream"},
@@ -696,7 +799,6 @@ struct World::Impl {
                     set_down(site, k, false);
                 }
             };
-            ++open_tickets;
             // Seen offline (looked at each minute), unless it comes back by
             // itself first (power and network do; a hang does not).
             const std::string id = rig.terminal_id();
@@ -706,21 +808,164 @@ struct World::Impl {
                                          : sim::Duration(std::chrono::minutes(1)));
             if (gateway.state().terminals.online(id, sim.now())) {  // over before anyone noticed
                 restore();
-                --open_tickets;
+                withdraw(t);
                 kiosk.outage = false;
                 continue;
             }
             t.reported = sim.now();
+            stage(t, TicketStage::reported);
             co_await sim.delay(site.spec.staff.dispatch);
             t.acknowledged = t.arrived = sim.now();
+            stage(t, TicketStage::arrived);
             // A hang ends with the remote restart now; power and network when they come back.
             if (kind != Outage::software && sim.now() < restored) co_await sim.delay_until(restored);
             restore();
             while (!gateway.state().terminals.online(id, sim.now())) co_await sim.delay(std::chrono::seconds(10));
             t.resolved = sim.now();
-            --open_tickets;
             kiosk.outage = false;
-            self.ticket_closed.emit(t);
+            stage(t, TicketStage::resolved);
+        }
+    }
+
+    // Injections on the spot (the panel) or at a set time (the timeline).
+    std::string inject(const Injection& a) {
+        if (a.kind == InjectKind::caption) return {};
+        if (a.kind == InjectKind::gateway_outage) {
+            if (a.lasts <= sim::Duration::zero()) return "a gateway outage needs a duration";
+            gateway.crash_for(a.lasts);
+            return {};
+        }
+        if (a.site >= sites.size()) return "no site " + std::to_string(a.site + 1) + " (the world has " + std::to_string(sites.size()) + ")";
+        Site& site = *sites[a.site];
+        if (a.kiosk >= site.kiosks.size())
+            return "site " + site.spec.id + " has no kiosk " + std::to_string(a.kiosk + 1) + " (it has " +
+                   std::to_string(site.kiosks.size()) + ")";
+        Kiosk& kiosk = site.kiosks[a.kiosk];
+        KioskRig& rig = *kiosk.rig;
+        const std::string& name = rig.terminal_id();
+        const std::string n = std::to_string(++injections);
+        auto fitted = [&](std::string_view kind) -> devices::Device* { return rig.device(kind); };
+        switch (a.kind) {
+        case InjectKind::device_fault: {
+            devices::Device* d = fitted(a.device);
+            if (d == nullptr) return name + " has no " + a.device;
+            const auto& known = d->faults().known_faults();
+            if (std::find(known.begin(), known.end(), a.fault) == known.end()) {
+                std::string list;
+                for (const auto& f : known) list += (list.empty() ? "" : ", ") + f;
+                return a.device + " knows no fault \"" + a.fault + "\" (known: " + list + ")";
+            }
+            const std::string rule = "inject-" + n;
+            if (const auto r = rig.act(a.device, {{"action", "inject_fault"}, {"fault", a.fault}, {"id", rule}}); !r.ok)
+                return r.error;
+            int severity = 3;
+            for (const FaultKind& f : k_fault_kinds)
+                if (a.device == f.device && a.fault == f.fault) severity = f.severity;
+            sim::Rng& rng = sim.rng("injections");
+            const double travel_u = rng.uniform01(), repair_u = rng.uniform01();
+            if (site.technicians) sim.spawn(device_ticket(site, a.kiosk, a.device, a.fault, severity, rule, travel_u, repair_u));
+            return {};
+        }
+        case InjectKind::clear_faults: {
+            if (fitted(a.device) == nullptr) return name + " has no " + a.device;
+            const auto r = rig.act(a.device, {{"action", "clear_fault"}});
+            return r.ok ? std::string() : r.error;
+        }
+        case InjectKind::consumable: {
+            if (!(a.level >= 0 && a.level <= 1)) return "a consumable level is a fraction from 0 to 1";
+            const bool receipt = a.consumable == "receipt_paper";
+            if (!receipt && a.consumable != "a4_paper" && a.consumable != "toner")
+                return "no consumable \"" + a.consumable + "\" (known: receipt_paper, a4_paper, toner)";
+            const char* kind = receipt ? "receipt_printer" : "a4_printer";
+            if (fitted(kind) == nullptr) return name + " has no " + kind;
+            const auto d = rig.act(kind, {{"action", "describe"}});
+            const nlohmann::json st = d.ok ? d.data.value("state", nlohmann::json::object()) : nlohmann::json::object();
+            devices::ActionResult r;
+            if (receipt) r = rig.act(kind, {{"action", "set_paper"}, {"mm", a.level * st.value("roll_mm", 0.0)}});
+            else if (a.consumable == "a4_paper")
+                r = rig.act(kind, {{"action", "set_consumables"},
+                                   {"sheets", static_cast<int>(std::lround(a.level * st.value("tray_capacity", 0)))}});
+            else r = rig.act(kind, {{"action", "set_consumables"}, {"toner_pct", a.level * 100.0}});
+            return r.ok ? std::string() : r.error;
+        }
+        case InjectKind::toxic: {
+            if (rig.link() == nullptr) return name + " has no link model (the site's \"link\" is off)";
+            static const std::map<std::string, std::string, std::less<>> k_attribute{
+                {"latency", "latency"}, {"bandwidth", "rate"},      {"slow_close", "delay"},  {"timeout", "timeout"},
+                {"reset_peer", "timeout"}, {"slicer", "average_size"}, {"limit_data", "bytes"}};
+            const auto attr = k_attribute.find(a.toxic);
+            if (attr == k_attribute.end())
+                return "no toxic \"" + a.toxic + "\" (known: latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data)";
+            const std::string toxic = "injected-" + n;
+            nlohmann::json attributes = nlohmann::json::object();
+            if (attr->second == "average_size" || attr->second == "bytes")
+                attributes[attr->second] = static_cast<std::int64_t>(std::max(a.toxic == "slicer" ? 1.0 : 0.0, a.value));
+            else attributes[attr->second] = a.value;
+            // A black hole or a reset holds the kiosk's requests; the rest shape the answers.
+            const bool upstream = a.toxic == "timeout" || a.toxic == "reset_peer";
+            try {
+                rig.link()->add_toxic(link::ToxicSpec::from_json({{"name", toxic},
+                                                                  {"type", a.toxic},
+                                                                  {"stream", upstream ? "upstream" : "downstream"},
+                                                                  {"toxicity", 1.0},
+                                                                  {"attributes", attributes}}),
+                                      sim.now());
+            } catch (const std::exception& e) {
+                return e.what();
+            }
+            if (a.lasts > sim::Duration::zero()) sim.spawn(remove_toxic_after(rig, toxic, a.lasts));
+            return {};
+        }
+        case InjectKind::clear_toxics: {
+            if (rig.link() == nullptr) return name + " has no link model";
+            std::vector<std::string> names;
+            for (const link::ToxicSpec* t : rig.link()->toxics()) names.push_back(t->name);
+            for (const std::string& t : names) rig.link()->remove_toxic(t, sim.now());
+            return {};
+        }
+        case InjectKind::power_cut:
+            if (!rig.powered()) return name + " is dark already";
+            rig.power_off();
+            set_down(site, a.kiosk, true);
+            if (a.lasts > sim::Duration::zero()) sim.spawn(power_on_after(site, a.kiosk, a.lasts));
+            return {};
+        case InjectKind::power_on:
+            if (rig.powered()) return name + " has power";
+            rig.power_on();
+            set_down(site, a.kiosk, false);
+            return {};
+        case InjectKind::caption:
+        case InjectKind::gateway_outage: break;
+        }
+        return {};
+    }
+
+    sim::Process<void> remove_toxic_after(KioskRig& rig, std::string toxic, sim::Duration after) {
+        co_await sim.delay(after);
+        for (const link::ToxicSpec* t : rig.link()->toxics())
+            if (t->name == toxic) {
+                rig.link()->remove_toxic(toxic, sim.now());
+                break;
+            }
+    }
+
+    sim::Process<void> power_on_after(Site& site, std::size_t k, sim::Duration after) {
+        co_await sim.delay(after);
+        KioskRig& rig = *site.kiosks[k].rig;
+        if (rig.powered()) co_return;
+        rig.power_on();
+        set_down(site, k, false);
+    }
+
+    // The scenario's timeline: each event at its time, in order.
+    sim::Process<void> timeline() {
+        std::vector<const TimelineEvent*> events;
+        for (const TimelineEvent& e : spec.timeline) events.push_back(&e);
+        std::stable_sort(events.begin(), events.end(), [](const auto* a, const auto* b) { return a->at < b->at; });
+        for (const TimelineEvent* e : events) {
+            if (e->at > sim.now()) co_await sim.delay_until(e->at);
+            const std::string error = inject(e->action);
+            self.timeline_fired.emit(*e, error);
         }
     }
 
@@ -787,8 +1032,12 @@ struct World::Impl {
     std::uint64_t inside = 0;
     std::map<std::pair<std::size_t, std::uint64_t>, CitizenOnFloor> floor;  // citizens inside, for viewers
     std::uint64_t open_tickets = 0;
+    std::uint64_t tickets_raised = 0;
+    std::map<std::uint64_t, TicketRecord> tickets;  // open, by number, for viewers
+    std::uint64_t injections = 0;
     sim::Time last_left{};
-    bool ran = false;
+    bool started = false;
+    bool finished = false;
 };
 
 World::World(const WorldSpec& spec, std::uint32_t replication) : m(std::make_unique<Impl>(*this, spec, replication)) {}
@@ -807,6 +1056,12 @@ const WalkingMap* World::walking_map(std::size_t s) const {
     const auto& site = *m->sites.at(s);
     return site.map ? &*site.map : nullptr;
 }
+
+void World::visit_floor(const std::function<void(const CitizenOnFloor&)>& visit) const {
+    for (const auto& [key, c] : m->floor) visit(c);
+}
+
+std::size_t World::inside() const noexcept { return m->floor.size(); }
 
 std::vector<CitizenOnFloor> World::on_floor() const {
     std::vector<CitizenOnFloor> out;
@@ -829,9 +1084,21 @@ KioskState World::kiosk_state(std::size_t s, std::size_t k) {
     return degraded ? KioskState::degraded : KioskState::idle;
 }
 
-WorldRunInfo World::run() {
-    if (m->ran) throw std::logic_error("World::run: a world runs once");
-    m->ran = true;
+bool World::started() const noexcept { return m->started; }
+std::size_t World::sites() const noexcept { return m->sites.size(); }
+std::size_t World::kiosks(std::size_t s) const { return m->sites.at(s)->kiosks.size(); }
+std::string World::inject(const Injection& what) { return m->inject(what); }
+
+std::vector<TicketRecord> World::open_tickets() const {
+    std::vector<TicketRecord> out;
+    out.reserve(m->tickets.size());
+    for (const auto& [n, t] : m->tickets) out.push_back(t);
+    return out;
+}
+
+void World::start() {
+    if (m->started) throw std::logic_error("World::start: a world starts once");
+    m->started = true;
     sim::Simulation& sim = m->sim;
     for (auto& site : m->sites) {
         for (auto& k : site->kiosks) k.rig->start();
@@ -846,7 +1113,26 @@ WorldRunInfo World::run() {
             if (f.power_mtbf_h > 0) sim.spawn(m->outages(*site, k, Impl::Outage::power));
         }
     }
-    sim.run_until(sim::Time{m->spec.horizon});
+    if (!m->spec.timeline.empty()) sim.spawn(m->timeline());
+}
+
+void World::advance_to(sim::Time t) {
+    if (!m->started) start();
+    if (t > m->sim.now()) m->sim.run_until(t);
+}
+
+WorldRunInfo World::run() {
+    if (m->started) throw std::logic_error("World::run: a world runs once");
+    start();
+    return finish();
+}
+
+WorldRunInfo World::finish() {
+    if (m->finished) throw std::logic_error("World::finish: a world finishes once");
+    m->finished = true;
+    if (!m->started) start();
+    sim::Simulation& sim = m->sim;
+    if (sim.now() < sim::Time{m->spec.horizon}) sim.run_until(sim::Time{m->spec.horizon});
 
     WorldRunInfo info;
     for (auto& site : m->sites) {

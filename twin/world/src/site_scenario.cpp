@@ -1,7 +1,10 @@
 #include <kiosktwin/world/site_scenario.hpp>
 
+#include <kiosktwin/devices/registry.hpp>
 #include <kiosktwin/world/hall.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -48,6 +51,43 @@ const KnobSet& absent_device_knobs() {
         k.add({.path = "/device", .kind = KnobKind::string, .fallback = "a4_printer",
                .choices = {"idcard_reader", "qr_scanner", "receipt_printer", "a4_printer", "face_camera", "document_camera"},
                .help = "The device it is built without"});
+        return k;
+    }();
+    return knobs;
+}
+
+// An event of the timeline (trainers' demos): when, the caption, and what
+// is done (an Injection, site.hpp).
+const KnobSet& timeline_knobs() {
+    static const KnobSet knobs = [] {
+        KnobSet k;
+        k.add({.path = "/day", .kind = KnobKind::integer, .fallback = 1, .min = 1.0, .max = 366.0,
+               .help = "Day of the run, 1 = the first"});
+        k.add({.path = "/time", .kind = KnobKind::string, .fallback = "09:00", .help = "Civil time of day, HH:MM"});
+        k.add({.path = "/caption/zh", .kind = KnobKind::string, .fallback = "", .help = "Caption shown on the panel (Chinese)"});
+        k.add({.path = "/caption/en", .kind = KnobKind::string, .fallback = "", .help = "Caption shown on the panel (English)"});
+        k.add({.path = "/do", .kind = KnobKind::string, .fallback = "caption", .choices = inject_kind_names(),
+               .help = "What happens: a caption only, a device fault (a ticket follows), faults cleared, a consumable "
+                       "level, a link toxic, toxics cleared, a gateway outage, a power cut, power on"});
+        k.add({.path = "/site", .kind = KnobKind::string, .fallback = "", .help = "The site's id; empty: the first site"});
+        k.add({.path = "/kiosk", .kind = KnobKind::integer, .fallback = 1, .min = 1.0, .max = 1000.0,
+               .help = "The kiosk (1 = K01)"});
+        k.add({.path = "/device", .kind = KnobKind::string, .fallback = "receipt_printer",
+               .choices = {"idcard_reader", "qr_scanner", "receipt_printer", "a4_printer", "face_camera", "document_camera"},
+               .help = "device_fault, clear_faults: the device"});
+        k.add({.path = "/fault", .kind = KnobKind::string, .fallback = "",
+               .help = "device_fault: the fault's name, as the device knows it (paper_jam, self_test_fail...)"});
+        k.add({.path = "/consumable", .kind = KnobKind::string, .fallback = "receipt_paper",
+               .choices = {"receipt_paper", "a4_paper", "toner"}, .help = "consumable: which"});
+        k.add({.path = "/level", .kind = KnobKind::number, .fallback = 0.0, .min = 0.0, .max = 1.0,
+               .help = "consumable: the level set, a fraction of full"});
+        k.add({.path = "/toxic", .kind = KnobKind::string, .fallback = "timeout",
+               .choices = {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"},
+               .help = "toxic: the Toxiproxy toxic on the kiosk's link (timeout 0 = a black hole)"});
+        k.add({.path = "/value", .kind = KnobKind::number, .fallback = 0.0, .min = 0.0, .max = 1.0e9,
+               .help = "toxic: its main attribute (latency ms, bandwidth KB/s, timeout ms, slicer bytes, limit bytes)"});
+        k.add({.path = "/minutes", .kind = KnobKind::number, .unit = "min", .fallback = 0.0, .min = 0.0, .max = 10080.0,
+               .help = "toxic, power_cut: how long (0 = until cleared); gateway_outage: how long (> 0)"});
         return k;
     }();
     return knobs;
@@ -283,6 +323,89 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
     return s;
 }
 
+// A timeline event: its time on the civil clock (day and HH:MM, counted
+// from the epoch's date), its caption and injection, checked against the
+// sites (which must be read first).
+std::optional<TimelineEvent> timeline_event_of(const json& e, const std::string& at, const WorldSpec& w,
+                                               std::vector<Problem>& problems) {
+    TimelineEvent ev;
+    const std::string time = e["time"].get<std::string>();
+    int hh = -1, mm = -1;
+    if (time.size() == 5 && time[2] == ':' && std::isdigit(static_cast<unsigned char>(time[0])) &&
+        std::isdigit(static_cast<unsigned char>(time[1])) && std::isdigit(static_cast<unsigned char>(time[3])) &&
+        std::isdigit(static_cast<unsigned char>(time[4]))) {
+        hh = std::stoi(time.substr(0, 2));
+        mm = std::stoi(time.substr(3, 2));
+    }
+    if (hh < 0 || hh > 23 || mm > 59) {
+        problems.push_back({at + "/time", "expected a time of day HH:MM, such as 09:30"});
+        return std::nullopt;
+    }
+    const sim::CivilTime epoch = w.calendar.civil(sim::Time{});
+    const double since_epoch_min = (e["day"].get<double>() - 1) * 1440.0 + hh * 60 + mm - (epoch.hour * 60 + epoch.minute);
+    if (since_epoch_min < 0) {
+        problems.push_back({at + "/time", "falls before the run starts"});
+        return std::nullopt;
+    }
+    ev.at = sim::Time{sim::from_minutes(since_epoch_min)};
+    if (ev.at >= sim::Time{w.horizon}) problems.push_back({at + "/day", "falls after the horizon"});
+    ev.caption_zh = e["caption"]["zh"].get<std::string>();
+    ev.caption_en = e["caption"]["en"].get<std::string>();
+    Injection& a = ev.action;
+    a.kind = *inject_kind(e["do"].get<std::string>());
+    if (a.kind == InjectKind::caption) {
+        if (ev.caption_zh.empty() && ev.caption_en.empty()) problems.push_back({at + "/caption", "a caption needs a text"});
+        return ev;
+    }
+    const std::string site = e["site"].get<std::string>();
+    a.site = w.sites.size();
+    for (std::size_t i = 0; i < w.sites.size(); ++i)
+        if (site.empty() ? i == 0 : w.sites[i].id == site) a.site = i;
+    if (a.site == w.sites.size()) {
+        problems.push_back({at + "/site", "no site \"" + site + "\""});
+        return std::nullopt;
+    }
+    const SiteSpec& sp = w.sites[a.site];
+    a.kiosk = e["kiosk"].get<std::size_t>() - 1;
+    if (a.kind != InjectKind::gateway_outage && a.kiosk >= sp.kiosks.size()) {
+        problems.push_back({at + "/kiosk", "site " + sp.id + " has " + std::to_string(sp.kiosks.size()) + " kiosks"});
+        return std::nullopt;
+    }
+    a.device = e["device"].get<std::string>();
+    a.fault = e["fault"].get<std::string>();
+    a.consumable = e["consumable"].get<std::string>();
+    a.level = e["level"].get<double>();
+    a.toxic = e["toxic"].get<std::string>();
+    a.value = e["value"].get<double>();
+    a.lasts = sim::from_minutes(e["minutes"].get<double>());
+    if (a.kind == InjectKind::gateway_outage && a.lasts <= sim::Duration::zero())
+        problems.push_back({at + "/minutes", "a gateway outage needs a duration"});
+    if (a.kind == InjectKind::device_fault || a.kind == InjectKind::clear_faults) {
+        const json& fitted = sp.kiosks[a.kiosk].devices;
+        if (fitted.contains(a.device) && fitted[a.device].is_boolean() && !fitted[a.device].get<bool>())
+            problems.push_back({at + "/device", sp.id + "-" + sp.kiosks[a.kiosk].id + " is built without a " + a.device});
+        else if (a.kind == InjectKind::device_fault) {
+            const auto device = devices::make_device(a.device, "check", 1, json::object());
+            const auto& known = device->faults().known_faults();
+            if (std::find(known.begin(), known.end(), a.fault) == known.end()) {
+                std::string list;
+                for (const auto& f : known) list += (list.empty() ? "" : ", ") + f;
+                problems.push_back({at + "/fault", "the " + a.device + " knows no fault \"" + a.fault + "\" (known: " + list + ")"});
+            }
+        }
+    }
+    if (a.kind == InjectKind::consumable) {
+        const bool receipt = a.consumable == "receipt_paper";
+        const std::string kind = receipt ? "receipt_printer" : "a4_printer";
+        const json& fitted = sp.kiosks[a.kiosk].devices;
+        if (fitted.contains(kind) && fitted[kind].is_boolean() && !fitted[kind].get<bool>())
+            problems.push_back({at + "/kiosk", sp.id + "-" + sp.kiosks[a.kiosk].id + " is built without a " + kind});
+    }
+    if (a.kind == InjectKind::toxic && !sp.link)
+        problems.push_back({at + "/do", "a toxic needs the site's link modelled (/sites/*/link true)"});
+    return ev;
+}
+
 // The foundation's hall scenario as a one-site world: N kiosks always open
 // (the hall's hourly profile says when citizens come), the hall's service
 // distribution as the time each citizen holds a kiosk, its patience and
@@ -339,6 +462,9 @@ const KnobSet& site_scenario_knobs() {
                .max = 366.0, .min_exclusive = true, .help = "Simulated days of service per replication"});
         k.add({.path = "/sites", .kind = KnobKind::object_list, .fallback = json::array(), .min = 1.0, .max = 10000.0,
                .help = "The sites, each with its kiosks, hours, demand, citizens and staff", .element = &site_knobs()});
+        k.add({.path = "/timeline", .kind = KnobKind::object_list, .fallback = json::array(), .min = 0.0, .max = 10000.0,
+               .help = "Scheduled events with captions (trainers' demos): faults, consumables, toxics, outages",
+               .element = &timeline_knobs()});
         k.add({.path = "/report/wait_target_min", .kind = KnobKind::number, .unit = "min", .fallback = 10.0,
                .min = 0.0, .max = 1440.0, .help = "Service-level target: the share waiting longer is reported"});
         k.add({.path = "/report/targets/daily_use", .kind = KnobKind::number, .fallback = 0.60, .min = 0.0,
@@ -351,6 +477,35 @@ const KnobSet& site_scenario_knobs() {
     }();
     return knobs;
 }
+
+std::optional<Injection> injection_of(const json& doc, const WorldSpec& w, std::vector<Problem>& problems) {
+    json e = doc.is_object() ? doc : json::object();
+    if (!doc.is_object()) {
+        problems.push_back({"", "an injection is a JSON object such as {\"do\": \"device_fault\", \"kiosk\": 2, ...}"});
+        return std::nullopt;
+    }
+    e.erase("day");
+    e.erase("time");
+    Validated v = timeline_knobs().validate(e);
+    if (!v.ok()) {
+        problems.insert(problems.end(), v.problems.begin(), v.problems.end());
+        return std::nullopt;
+    }
+    if (v.effective["do"] == "caption") {
+        problems.push_back({"/do", "say what to do: one of device_fault, clear_faults, consumable, toxic, clear_toxics, "
+                                   "gateway_outage, power_cut, power_on"});
+        return std::nullopt;
+    }
+    // Checked as a timeline event at the start of the run, which it is not.
+    WorldSpec any = w;
+    any.horizon = std::max(any.horizon, sim::Duration(std::chrono::hours(24 * 367)));
+    const std::size_t before = problems.size();
+    auto ev = timeline_event_of(v.effective, "", any, problems);
+    if (!ev || problems.size() > before) return std::nullopt;
+    return ev->action;
+}
+
+const KnobSet& injection_knobs() { return timeline_knobs(); }
 
 bool is_site_scenario(const json& doc) noexcept { return doc.is_object() && doc.contains("sites"); }
 
@@ -384,6 +539,10 @@ SiteLoad load_site_scenario(const json& doc) {
         if (!ids.insert(site.id).second) problems.push_back({path + "/id", "\"" + site.id + "\" names another site too"});
         s.world.sites.push_back(std::move(site));
     }
+    const json& timeline = at("/timeline");
+    for (std::size_t i = 0; i < timeline.size(); ++i)
+        if (auto ev = timeline_event_of(timeline[i], "/timeline/" + std::to_string(i), s.world, problems))
+            s.world.timeline.push_back(std::move(*ev));
     std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) { return a.path < b.path; });
     if (problems.empty()) out.scenario = std::move(s);
     return out;

@@ -29,6 +29,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -40,8 +41,41 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// One replication of a recorded run, as a replay reads it back (the
+/// panel's seekable timeline). Times in seconds of virtual time.
+struct RecordedRun {
+    struct Visit {
+        std::string site, persona, fate, kiosk;  ///< kiosk: terminal id, "" if none
+        std::uint64_t citizen = 0;
+        double arrived_s = 0, waited_s = 0, held_s = 0, walking_s = 0;
+        bool helped = false;
+    };
+    struct Session {
+        std::string site, kiosk, kind, reason, item_code, case_no;
+        std::uint64_t citizen = 0;
+        int rating = 0;
+        double started_s = 0, ended_s = 0;
+    };
+    struct Ticket {
+        std::string site, kiosk, device, fault, root_cause;
+        int severity = 0;
+        double occurred_s = 0, reported_s = 0, acknowledged_s = 0, arrived_s = 0, resolved_s = 0;
+    };
+    std::int64_t run_id = 0;
+    int replication = 0;
+    std::string scenario_name, scenario_file, recorded_at;
+    nlohmann::json effective;  ///< the scenario with every default filled in
+    double horizon_days = 0;
+    std::vector<Visit> visits;      ///< by arrival
+    std::vector<Session> sessions;  ///< by start
+    std::vector<Ticket> tickets;    ///< by occurrence
+};
+
 class RunStore {
 public:
+    /// Opens an existing store to read: throws StoreError if there is no
+    /// such file or it is not a run store.
+    static std::unique_ptr<RunStore> open_existing(const std::string& path);
     /// Opens (creating the file, its directory and the tables if needed).
     explicit RunStore(const std::string& path);
     ~RunStore();
@@ -58,6 +92,9 @@ public:
     std::int64_t runs() const;
     /// A single integer from a query (for tests and tools).
     std::int64_t count(const std::string& sql) const;
+    /// Reads back replication `replication` (0-based) of run `run_id` (0:
+    /// the latest run). Throws StoreError if there is no such run.
+    RecordedRun load(std::int64_t run_id = 0, int replication = 0) const;
 
 private:
     void exec(const char* sql) const;

@@ -67,9 +67,11 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiosktwin::world {
@@ -148,6 +150,10 @@ struct FaultSpec {
     double power_outage_mean_min = 10;
 };
 
+/// How far a ticket has got.
+enum class TicketStage : std::uint8_t { occurred, reported, acknowledged, arrived, resolved };
+const char* to_string(TicketStage s) noexcept;
+
 /// A fault ticket (R-10.3-1): times, severity (L1-L5), root cause.
 struct TicketRecord {
     std::size_t site = 0;
@@ -161,6 +167,55 @@ struct TicketRecord {
     sim::Time acknowledged{};
     sim::Time arrived{};
     sim::Time resolved{};
+    std::uint64_t number = 0;  ///< the world's running ticket number, from 1
+    TicketStage stage = TicketStage::occurred;
+};
+
+/// Something done to the world on the spot — by a trainer through the panel,
+/// or at a set time by a scenario's timeline — through the same control
+/// faces a technician or the carrier would use: a device's control actions,
+/// the link's toxics, the gateway process, the kiosk's power.
+enum class InjectKind : std::uint8_t {
+    caption,         ///< nothing happens; the timeline's caption only
+    device_fault,    ///< a device fault (the device's fault names); a ticket follows (R-10.3-1)
+    clear_faults,    ///< every fault of the device cleared
+    consumable,      ///< a consumable set to a level (receipt_paper, a4_paper, toner)
+    toxic,           ///< a Toxiproxy toxic on the kiosk's link
+    clear_toxics,    ///< every toxic removed from the kiosk's link
+    gateway_outage,  ///< the gateway process dies for a while
+    power_cut,       ///< the kiosk loses power (back after `lasts`, or at power_on)
+    power_on,        ///< power returns
+};
+const char* to_string(InjectKind k) noexcept;
+/// The kind named `name` ("device_fault"...), nullopt if none.
+std::optional<InjectKind> inject_kind(std::string_view name) noexcept;
+/// Every kind's name, in order.
+const std::vector<std::string>& inject_kind_names();
+
+struct WorldSpec;
+
+struct Injection {
+    InjectKind kind = InjectKind::caption;
+    std::size_t site = 0;   ///< index into WorldSpec::sites
+    std::size_t kiosk = 0;  ///< index within the site
+    std::string device;     ///< device_fault, clear_faults: the device kind
+    std::string fault;      ///< device_fault: the fault's name ("paper_jam")
+    std::string consumable; ///< consumable: receipt_paper, a4_paper or toner
+    double level = 0;       ///< consumable: fraction of full, 0..1
+    std::string toxic;      ///< toxic: latency, bandwidth, timeout, reset_peer, slow_close, slicer, limit_data
+    double value = 0;       ///< toxic: its main attribute (latency ms, rate KB/s, timeout ms...)
+    sim::Duration lasts{};  ///< toxic, power_cut: zero = until cleared; gateway_outage: > 0
+    /// One line for people: "S01-K02 receipt_printer: paper_jam".
+    std::string describe(const WorldSpec& spec) const;
+};
+
+/// A scheduled event of a scenario's timeline (the trainer's demos): at a
+/// time, a caption for the audience and, unless a caption only, an injection.
+struct TimelineEvent {
+    sim::Time at{};
+    std::string caption_zh;
+    std::string caption_en;
+    Injection action;
 };
 
 /// The SLA of a severity (R-10.3-1 profile): reported -> resolved.
@@ -204,6 +259,7 @@ struct WorldSpec {
     sim::Calendar calendar;
     sim::Duration horizon = std::chrono::hours(24);  ///< arrivals stop here; those inside finish
     std::vector<SiteSpec> sites;  ///< at least one
+    std::vector<TimelineEvent> timeline;  ///< scheduled injections and captions, by time
 };
 
 enum class CitizenFate { served, reneged, balked };
@@ -279,10 +335,32 @@ public:
     sim::Signal<const RefillRecord&> refilled;
     /// Published when a fault ticket is resolved.
     sim::Signal<const TicketRecord&> ticket_closed;
+    /// Published when a timeline event falls due, after its injection was
+    /// tried: the error is empty when it took effect.
+    sim::Signal<const TimelineEvent&, const std::string&> timeline_fired;
 
     /// Boots every kiosk, runs arrivals until the horizon, then lets everyone
-    /// present finish. Once only.
+    /// present finish. Once only: start() then finish().
     WorldRunInfo run();
+    /// Boots every kiosk and starts arrivals, faults and the timeline; once.
+    /// A viewer then moves time on with advance_to().
+    void start();
+    bool started() const noexcept;
+    /// Runs every event up to `t` (starting the world first if need be);
+    /// past the horizon nobody arrives and the kiosks idle on.
+    void advance_to(sim::Time t);
+    /// Runs to the horizon (if not there yet), lets everyone present finish
+    /// and reports the run.
+    WorldRunInfo finish();
+
+    /// Does `what` now. Empty when it took effect, else why not (an unknown
+    /// site, kiosk, device or fault; a kiosk without a link...).
+    std::string inject(const Injection& what);
+    /// Fault tickets not yet resolved, oldest first.
+    std::vector<TicketRecord> open_tickets() const;
+    /// The number of sites and of kiosks of site `s`.
+    std::size_t sites() const noexcept;
+    std::size_t kiosks(std::size_t s) const;
 
     sim::Simulation& simulation() noexcept;
     VirtualGateway& gateway() noexcept;
@@ -295,6 +373,10 @@ public:
     KioskState kiosk_state(std::size_t s, std::size_t k);
     /// Citizens inside the sites now, by site then number.
     std::vector<CitizenOnFloor> on_floor() const;
+    /// The same without a copy: `visit` is called for each (a viewer's frame).
+    void visit_floor(const std::function<void(const CitizenOnFloor&)>& visit) const;
+    /// How many citizens are inside the sites now.
+    std::size_t inside() const noexcept;
     /// The walking map of site `s`; null when the site has no floor plan.
     const WalkingMap* walking_map(std::size_t s) const;
     /// The spec the world runs.

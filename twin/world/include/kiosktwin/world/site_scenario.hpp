@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiosktwin::world {
 
@@ -51,6 +52,14 @@ struct SiteLoad {
 
 /// Validates a site scenario (or a hall scenario, read as one site).
 SiteLoad load_site_scenario(const nlohmann::json& doc);
+
+/// An injection from JSON — a timeline event's keys without day and time,
+/// {"do": "device_fault", "site": "HALL", "kiosk": 2, "device":
+/// "receipt_printer", "fault": "paper_jam"} — checked against the world's
+/// sites; nullopt with the problems (JSON paths below the object) if not.
+std::optional<Injection> injection_of(const nlohmann::json& doc, const WorldSpec& world, std::vector<Problem>& problems);
+/// The knobs of an injection (and of a timeline event, with day and time).
+const KnobSet& injection_knobs();
 
 /// Whether a document is a site scenario (it has "sites").
 bool is_site_scenario(const nlohmann::json& doc) noexcept;
