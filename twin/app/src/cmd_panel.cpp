@@ -10,6 +10,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 namespace kiosktwin::app {
 
@@ -22,6 +25,10 @@ struct PanelCli {
     std::uint32_t replication = 0;
     std::string replay;
     std::int64_t run = 0;
+    std::string live;
+    std::string keys = "assets/gateway/keys.json";
+    double live_for = 8;
+    double wait = 10;
     std::string screenshot;
     std::string at;
     std::string size = "1600x900";
@@ -64,7 +71,40 @@ int run_panel(const PanelCli& o) {
             return exit_usage;
         }
     }
-    if (!o.replay.empty()) {
+    if (!o.live.empty() && !o.replay.empty()) {
+        fmt::print(stderr, "panel: --live and --replay are two feeds: give one\n");
+        return exit_usage;
+    }
+    if (!o.live.empty()) {
+        // A bench started just before may not have written its file yet.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.wait);
+        for (;;) {
+            std::ifstream in(o.live, std::ios::binary);
+            if (in) {
+                std::ostringstream ss;
+                ss << in.rdbuf();
+                po.live_endpoints = nlohmann::json::parse(ss.str(), nullptr, false);
+                if (!po.live_endpoints.is_discarded()) break;
+            }
+            if (std::chrono::steady_clock::now() >= give_up) {
+                fmt::print(stderr, "panel: {}: no endpoints file (is `kiosktwin serve` running? it writes run/endpoints.json)\n", o.live);
+                return exit_invalid;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        std::ifstream kin(o.keys, std::ios::binary);
+        std::ostringstream ks;
+        ks << kin.rdbuf();
+        po.live_keys = nlohmann::json::parse(ks.str(), nullptr, false);
+        if (!kin || po.live_keys.is_discarded()) {
+            fmt::print(stderr, "panel: {}: cannot read the signing keys\n", o.keys);
+            return exit_invalid;
+        }
+        if (!o.at.empty()) {
+            fmt::print(stderr, "panel: --at: a live world runs on the wall clock (use --live-for)\n");
+            return exit_usage;
+        }
+    } else if (!o.replay.empty()) {
         po.replay_store = o.replay;
         po.replay_run = o.run;
     } else {
@@ -101,10 +141,14 @@ int run_panel(const PanelCli& o) {
             p->seek(*t);
         }
     }
+    if (!o.live.empty() && !o.screenshot.empty()) {
+        if (stderr_is_tty()) fmt::print(stderr, "panel: running the live world for {} s...\n", o.live_for);
+        p->seek(p->now() + sim::from_seconds(o.live_for));
+    }
     std::vector<std::string> injected;
     for (const std::string& text : o.inject) {
         if (p->world() == nullptr) {
-            fmt::print(stderr, "panel: --inject: a replay cannot be changed\n");
+            fmt::print(stderr, "panel: --inject needs a scenario's world (a replay cannot be changed; a live bench takes faults on its control API, or on the panel's form)\n");
             return exit_usage;
         }
         nlohmann::json doc;
@@ -236,6 +280,15 @@ void add_panel_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--replication", o->replication, "Which replication's random streams (0 = the first)")->capture_default_str();
     cmd->add_option("--replay", o->replay, "Replay a recorded run from this run store (kiosktwin run --store FILE)");
     cmd->add_option("--run", o->run, "With --replay: the run id (0 = the latest)")->capture_default_str();
+    cmd->add_option("--live", o->live, "Live feed: the kiosks of a running `kiosktwin serve`, from its endpoints file "
+                                       "(run/endpoints.json), each a whole kiosk stack on real ports");
+    cmd->add_option("--keys", o->keys, "With --live: the signing keys (the kiosks' kiosk-000N and an admin key)")->capture_default_str();
+    cmd->add_option("--live-for", o->live_for, "With --live and --screenshot: run the live world this many seconds first")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
+    cmd->add_option("--wait", o->wait, "With --live: wait this long for a bench still starting to write its endpoints file")
+        ->check(CLI::Range(0.0, 600.0))
+        ->capture_default_str();
     cmd->add_option("--screenshot", o->screenshot, "Render one frame off screen to this PNG and exit");
     cmd->add_option("--at", o->at, "Virtual time to show first: HH:MM on day 1, or dN HH:MM (e.g. d2 09:30)");
     cmd->add_option("--size", o->size, "Frame size WIDTHxHEIGHT")->capture_default_str();

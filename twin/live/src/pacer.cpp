@@ -108,8 +108,12 @@ PacerStop LivePacer::run(std::chrono::milliseconds limit, const std::function<bo
             m_stop.store(true);
         });
     }
-    m_wall0 = Clock::now();
-    m_sim0 = m_sim.now();
+    const Clock::time_point started = Clock::now();
+    if (!m_options.continuous || !m_anchored) {
+        m_wall0 = started;
+        m_sim0 = m_sim.now();
+        m_anchored = true;
+    }
     m_running = true;
     struct Done {
         LivePacer& p;
@@ -125,7 +129,7 @@ PacerStop LivePacer::run(std::chrono::milliseconds limit, const std::function<bo
         }
     } done{*this, signals};
 
-    const Clock::time_point end = limit > std::chrono::milliseconds::zero() ? m_wall0 + limit : Clock::time_point::max();
+    const Clock::time_point end = limit > std::chrono::milliseconds::zero() ? started + limit : Clock::time_point::max();
     for (;;) {
         if (m_holds == 0) advance();
         if (m_stop.load()) return m_io->signalled ? PacerStop::signal : PacerStop::stopped;

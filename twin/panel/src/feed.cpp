@@ -15,6 +15,7 @@ namespace {
 
 constexpr double k_spacing_m = 0.6;  // between people in a line
 
+
 sim::Time next_minute(sim::Time t) {
     const auto m = std::chrono::floor<std::chrono::minutes>(t.time_since_epoch());
     return sim::Time{std::chrono::duration_cast<sim::Duration>(m + std::chrono::minutes(1))};
@@ -134,20 +135,18 @@ void KioskTap::follow(Feed& feed, const std::string& terminal_id) {
     if (terminal_id == m_id) return;
     detach();
     m_id = terminal_id;
-    world::World* w = feed.world();
-    if (w == nullptr || terminal_id.empty()) return;
-    for (std::size_t s = 0; s < w->sites(); ++s)
-        for (std::size_t k = 0; k < w->kiosks(s); ++k)
-            if (w->kiosk(s, k).terminal_id() == terminal_id) m_rig = &w->kiosk(s, k);
-    if (m_rig == nullptr) return;
-    for (const char* kind : {"idcard_reader", "qr_scanner", "receipt_printer", "a4_printer", "face_camera", "document_camera"})
-        if (devices::Device* d = m_rig->device(kind)) {
-            d->set_trace(&frames);
-            m_devices.push_back(d);
+    if (terminal_id.empty()) return;
+    for (std::size_t s = 0; s < feed.sites().size(); ++s)
+        for (std::size_t k = 0; k < feed.sites()[s]->kiosk_ids.size(); ++k) {
+            if (feed.sites()[s]->kiosk_ids[k] != terminal_id) continue;
+            m_ui = feed.ui_of(s, k);
+            m_devices = feed.devices_of(s, k);
         }
-    m_shown = m_rig->ui().shown.connect([this](const kiosk::Screen& sc) {
+    for (devices::Device* d : m_devices) d->set_trace(&frames);
+    if (m_ui == nullptr) return;
+    m_shown = m_ui->shown.connect([this](const kiosk::Screen& sc) {
         if (sc.page == "home") steps.clear();
-        steps.push_back({m_rig->sim().now(), std::string(sc.title_zh), std::string(sc.title_en)});
+        steps.push_back({m_ui->simulation().now(), std::string(sc.title_zh), std::string(sc.title_en)});
         while (steps.size() > 14) steps.pop_front();
     });
 }
@@ -155,13 +154,17 @@ void KioskTap::follow(Feed& feed, const std::string& terminal_id) {
 void KioskTap::detach() {
     for (devices::Device* d : m_devices) d->set_trace(nullptr);
     m_devices.clear();
-    if (m_rig && m_shown) m_rig->ui().shown.disconnect(*m_shown);
+    if (m_ui && m_shown) m_ui->shown.disconnect(*m_shown);
     m_shown.reset();
-    m_rig = nullptr;
+    m_ui = nullptr;
     m_id.clear();
     frames.records.clear();
     steps.clear();
 }
+
+std::string Feed::inject(const world::Injection&) { return "a replay cannot be changed: run the scenario to inject faults"; }
+std::vector<std::string> Feed::fitted(std::size_t, std::size_t) { return {}; }
+std::vector<std::string> Feed::known_faults(std::size_t, std::size_t, const std::string&) { return {}; }
 
 // ---------------------------------------------------------------------------------------------
 // Instruments
@@ -369,6 +372,57 @@ public:
             if (f >= 1.0) p.x += 0.5;  // beside the kiosk, at work
             out.technicians.push_back({static_cast<float>(p.x), static_cast<float>(p.y), t.kiosk});
         }
+    }
+
+    std::string inject(const world::Injection& what) override { return m_world->inject(what); }
+    std::vector<std::string> fitted(std::size_t s, std::size_t k) override {
+        std::vector<std::string> out;
+        for (const char* kind : k_device_kinds)
+            if (m_world->kiosk(s, k).device(kind)) out.emplace_back(kind);
+        return out;
+    }
+    std::vector<std::string> known_faults(std::size_t s, std::size_t k, const std::string& kind) override {
+        devices::Device* d = m_world->kiosk(s, k).device(kind);
+        return d ? d->faults().known_faults() : std::vector<std::string>{};
+    }
+    kiosk::Ui* ui_of(std::size_t s, std::size_t k) override { return &m_world->kiosk(s, k).ui(); }
+    std::vector<devices::Device*> devices_of(std::size_t s, std::size_t k) override {
+        std::vector<devices::Device*> out;
+        for (const char* kind : k_device_kinds)
+            if (devices::Device* d = m_world->kiosk(s, k).device(kind)) out.push_back(d);
+        return out;
+    }
+    std::optional<KioskDetail> detail(std::size_t s, std::size_t k) override {
+        world::KioskRig& rig = m_world->kiosk(s, k);
+        const sim::Time t = now();
+        KioskDetail d;
+        d.screen = &rig.ui().screen();
+        for (const char* kind : k_device_kinds) {
+            DeviceRow row;
+            row.kind = kind;
+            devices::Device* dev = rig.device(kind);
+            if (dev == nullptr) {
+                row.fitted = false;
+                d.devices.push_back(row);
+                continue;
+            }
+            const devices::DeviceStatus ds = dev->status(t);
+            row.health = ds.health;
+            for (const auto& r : ds.reasons) row.reasons += (row.reasons.empty() ? "" : ",") + r;
+            const nlohmann::json st = dev->describe(t).value("state", nlohmann::json::object());
+            char buf[96];
+            if (st.contains("paper_mm") && st.contains("roll_mm")) {
+                std::snprintf(buf, sizeof buf, "paper %.0f/%.0f mm", st["paper_mm"].get<double>(), st["roll_mm"].get<double>());
+                row.consumables = buf;
+            } else if (st.contains("sheets")) {
+                std::snprintf(buf, sizeof buf, "sheets %d · toner %.0f %%", st["sheets"].get<int>(), st.value("toner_pct", 0.0));
+                row.consumables = buf;
+            }
+            d.devices.push_back(row);
+        }
+        if (rig.link())
+            for (const link::ToxicSpec* x : rig.link()->toxics()) d.toxics.push_back(x->name + " (" + link::to_string(x->type) + ")");
+        return d;
     }
 
     std::vector<TicketView> tickets() const override {

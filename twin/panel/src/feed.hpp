@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -124,10 +125,45 @@ private:
     mutable std::array<double, 3> m_quantiles{};
 };
 
+/// The device kinds a kiosk may be fitted with, in the window's order.
+inline constexpr const char* k_device_kinds[] = {"idcard_reader", "qr_scanner", "receipt_printer",
+                                                 "a4_printer",    "face_camera", "document_camera"};
+
+/// A device of a kiosk as its window lists it.
+struct DeviceRow {
+    std::string kind;
+    bool fitted = true;
+    devices::Health health = devices::Health::ok;
+    std::string reasons;      ///< "paper-end,cover-open"
+    std::string consumables;  ///< "paper 120/80000 mm", "sheets 240 · toner 80 %"
+};
+
+/// What a kiosk's window shows besides the floor.
+struct KioskDetail {
+    const kiosk::Screen* screen = nullptr;  ///< valid until the feed moves on
+    std::vector<DeviceRow> devices;
+    std::vector<std::string> toxics;  ///< "name (type)"
+    std::string note;                 ///< what this feed cannot show, if anything
+};
+
 /// A source the panel views.
 class Feed {
 public:
     virtual ~Feed() = default;
+    /// A live world: it runs on the wall clock (tick), not by seek.
+    virtual bool live() const noexcept { return false; }
+    /// Lets a live world run for up to `budget` of wall time.
+    virtual void tick(std::chrono::milliseconds /*budget*/) {}
+    /// The control path of the injection form. Empty when it took effect.
+    virtual std::string inject(const world::Injection& what);
+    /// The device kinds fitted to kiosk `k` of site `s`, and the faults a kind knows.
+    virtual std::vector<std::string> fitted(std::size_t s, std::size_t k);
+    virtual std::vector<std::string> known_faults(std::size_t s, std::size_t k, const std::string& kind);
+    /// The kiosk window's content (nullopt: this feed has none).
+    virtual std::optional<KioskDetail> detail(std::size_t /*s*/, std::size_t /*k*/) { return std::nullopt; }
+    /// The kiosk's touch screen and its devices, for the window's taps.
+    virtual kiosk::Ui* ui_of(std::size_t /*s*/, std::size_t /*k*/) { return nullptr; }
+    virtual std::vector<devices::Device*> devices_of(std::size_t /*s*/, std::size_t /*k*/) { return {}; }
     virtual const char* kind() const noexcept = 0;  ///< "world", "replay"
     virtual sim::Time now() const = 0;
     virtual sim::Time end() const = 0;  ///< the horizon (or the last event of a replay)
@@ -159,6 +195,18 @@ protected:
     std::vector<Caption> m_captions;
 };
 
+/// A live world: the kiosks of a running `kiosktwin serve` bench, each a
+/// whole kiosk stack (live::LiveKiosk) on one pacer, talking to the bench's
+/// devices through its link proxies and to its gateway; scripted citizens
+/// come to each kiosk in turn.
+struct LiveFeedOptions {
+    nlohmann::json endpoints;  ///< the bench's endpoints document (run/endpoints.json)
+    nlohmann::json keys;       ///< the keys document (assets/gateway/keys.json)
+    std::uint64_t seed = 1;
+    double think_s = 3;        ///< a citizen's pause between pages, and between citizens
+};
+std::unique_ptr<Feed> make_live_feed(const LiveFeedOptions& options);
+
 /// The world run in virtual time (paced by the panel).
 std::unique_ptr<Feed> make_world_feed(const world::SiteScenario& scenario, std::uint32_t replication);
 /// The replay of a recorded run.
@@ -183,10 +231,11 @@ public:
     KioskTap(const KioskTap&) = delete;
     KioskTap& operator=(const KioskTap&) = delete;
     ~KioskTap() { detach(); }
-    /// Follows `terminal_id` of `feed`'s world (nothing for a replay or "").
+    /// Follows kiosk `terminal_id` (a geometry id, "HALL-K02") of `feed`
+    /// (nothing for a feed without screens, or "").
     void follow(Feed& feed, const std::string& terminal_id);
     void detach();
-    world::KioskRig* rig() const noexcept { return m_rig; }
+    bool following() const noexcept { return m_ui != nullptr; }
     struct Step {
         sim::Time at{};
         std::string page_zh, page_en;
@@ -196,7 +245,7 @@ public:
 
 private:
     std::string m_id;
-    world::KioskRig* m_rig = nullptr;
+    kiosk::Ui* m_ui = nullptr;
     std::vector<devices::Device*> m_devices;
     std::optional<sim::Connection> m_shown;
 };

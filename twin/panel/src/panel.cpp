@@ -78,7 +78,15 @@ struct Panel::Impl {
 
     void build_feed() {
         tap.detach();
-        if (!options.replay_store.empty()) {
+        if (!options.live_endpoints.is_null()) {
+            LiveFeedOptions lo;
+            lo.endpoints = options.live_endpoints;
+            lo.keys = options.live_keys;
+            lo.seed = options.seed.value_or(1);
+            lo.think_s = options.live_think_s;
+            feed = make_live_feed(lo);
+            title = "实时 live · kiosktwin serve";
+        } else if (!options.replay_store.empty()) {
             auto store = store::RunStore::open_existing(options.replay_store);
             store::RecordedRun run = store->load(options.replay_run, static_cast<int>(options.replication));
             title = "回放 replay · run " + std::to_string(run.run_id) + " · " + run.scenario_name;
@@ -129,7 +137,7 @@ struct Panel::Impl {
     // What the controls asked during the frame.
     void after_frame() {
         if (controls.inject) {
-            const std::string err = feed->world() ? feed->world()->inject(*controls.inject) : "a replay cannot be changed";
+            const std::string err = feed->inject(*controls.inject);
             controls.last_ok = err.empty();
             controls.last_result = err.empty() ? "✓ " + controls.inject->describe(feed->scenario().world) : err;
             controls.inject.reset();
@@ -174,6 +182,10 @@ struct Panel::Impl {
     void pace(double wall_dt, double budget_ms = 8) {
         using clock = std::chrono::steady_clock;
         const auto until = clock::now() + std::chrono::microseconds(static_cast<long>(budget_ms * 1000));
+        if (feed->live()) {  // the wall clock sets the pace; pausing is the bench's business
+            feed->tick(std::chrono::milliseconds(static_cast<long>(budget_ms)));
+            return;
+        }
         if (controls.step) {
             feed->seek(feed->now() + std::chrono::minutes(1));
             controls.step = false;
@@ -346,8 +358,11 @@ nlohmann::json Panel::summary() const {
     f.fill(m->controls.site, scene);
     const SiteGeometry& g = *f.sites()[m->controls.site];
     nlohmann::json kiosks = nlohmann::json::array();
-    for (std::size_t k = 0; k < scene.kiosks.size(); ++k)
+    std::size_t online = 0;
+    for (std::size_t k = 0; k < scene.kiosks.size(); ++k) {
         kiosks.push_back({{"id", g.kiosk_ids[k]}, {"state", world::to_string(scene.kiosks[k].state)}});
+        online += scene.kiosks[k].online;
+    }
     const Instruments& in = f.instruments();
     nlohmann::json tickets = nlohmann::json::array();
     for (const TicketView& t : f.tickets())
@@ -365,6 +380,7 @@ nlohmann::json Panel::summary() const {
             {"virtual_h", sim::to_hours(f.now().time_since_epoch())},
             {"site", g.id},
             {"kiosks", kiosks},
+            {"kiosks_online", online},
             {"citizens_on_floor", scene.citizens.size()},
             {"waiting", scene.waiting},
             {"technicians_on_floor", scene.technicians.size()},

@@ -29,8 +29,6 @@ sf::Color colour_of(world::KioskState s) noexcept {
 
 namespace {
 
-constexpr const char* k_device_kinds[] = {"idcard_reader", "qr_scanner", "receipt_printer",
-                                          "a4_printer",    "face_camera", "document_camera"};
 constexpr const char* k_consumables[] = {"receipt_paper", "a4_paper", "toner"};
 constexpr const char* k_toxics[] = {"timeout", "latency", "bandwidth", "reset_peer", "slow_close", "slicer", "limit_data"};
 
@@ -423,17 +421,26 @@ void View::Impl::top_bar(Feed& feed, Controls& c, const std::string& title) {
                  ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings | k_no_bg |
                      ImGuiWindowFlags_NoScrollbar);
     ImGui::PushFont(big);
-    ImGui::TextUnformatted(clock_text(feed.scenario().world.calendar, feed.now(), en).c_str());
+    if (feed.live()) {  // the platform's civil time: a date, not a day of a run
+        const sim::CivilTime ct = feed.scenario().world.calendar.civil(feed.now());
+        ImGui::Text("%04d-%02d-%02d %02d:%02d:%02d", ct.year, ct.month, ct.day, ct.hour, ct.minute, ct.second);
+    } else {
+        ImGui::TextUnformatted(clock_text(feed.scenario().world.calendar, feed.now(), en).c_str());
+    }
     ImGui::PopFont();
     ImGui::SameLine(0, 18);
     ImGui::AlignTextToFramePadding();
     ImGui::Text("%s", title.c_str());
     ImGui::SameLine(0, 18);
-    if (ImGui::Button(c.paused ? T("继续", "Run") : T("暂停", "Pause"))) c.paused = !c.paused;
-    ImGui::SameLine();
-    if (ImGui::Button(T("单步", "Step"))) c.step = true;
+    if (feed.live()) {
+        ImGui::TextColored(ImVec4(0.4f, 0.85f, 0.4f, 1), "%s", T("● 实时：墙钟 1×，真实端口", "● live: wall clock 1×, real ports"));
+    } else {
+        if (ImGui::Button(c.paused ? T("继续", "Run") : T("暂停", "Pause"))) c.paused = !c.paused;
+        ImGui::SameLine();
+        if (ImGui::Button(T("单步", "Step"))) c.step = true;
+    }
     static const char* speed_names[] = {"1×", "10×", "60×", "600×", nullptr};
-    for (std::size_t i = 0; i < std::size(k_speeds); ++i) {
+    for (std::size_t i = 0; i < std::size(k_speeds) && !feed.live(); ++i) {
         ImGui::SameLine();
         const bool on = c.speed == k_speeds[i];
         if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.16f, 0.45f, 0.75f, 1));
@@ -455,7 +462,7 @@ void View::Impl::top_bar(Feed& feed, Controls& c, const std::string& title) {
         ImGui::SetNextItemWidth(260);
         if (ImGui::SliderFloat("##seek", &t, 0, static_cast<float>(sim::to_hours(feed.end().time_since_epoch())), T("%.2f 小时", "%.2f h")))
             c.seek = sim::Time{sim::from_hours(t)};
-    } else if (!c.scenario_files.empty()) {
+    } else if (!c.scenario_files.empty() && !feed.live()) {
         ImGui::SameLine(0, 14);
         ImGui::SetNextItemWidth(190);
         if (ImGui::BeginCombo("##scenario", T("场景…", "Scenario…"))) {
@@ -572,7 +579,8 @@ void View::Impl::instruments(Feed& feed, Controls& c) {
         const std::size_t n = in.online_share.size(), from = n > 480 ? n - 480 : 0;
         const float third = (w - 16) / 3;
         auto plot = [&](const char* id, const std::vector<float>& v, const char* name, float lo, float hi) {
-            std::snprintf(overlay, sizeof overlay, "%s %.1f%%", name, v.empty() ? 0.0 : 100.0 * v.back());
+            if (v.empty()) std::snprintf(overlay, sizeof overlay, "%s —", name);
+            else std::snprintf(overlay, sizeof overlay, "%s %.1f%%", name, 100.0 * v.back());
             ImGui::PlotLines(id, v.empty() ? nullptr : v.data() + from, static_cast<int>(v.size() - from), 0, overlay, lo, hi,
                              ImVec2(third, 46));
         };
@@ -711,8 +719,7 @@ void View::Impl::injection(Feed& feed, Controls& c) {
     ImGui::SetNextWindowSize(ImVec2(right - x, static_cast<float>(height) - y));
     ImGui::Begin(T("故障注入###inject", "Fault injection###inject"), nullptr,
                  ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | k_no_bg);
-    world::World* w = feed.world();
-    if (w == nullptr) {
+    if (!feed.world() && !feed.live()) {
         ImGui::TextWrapped("%s", T("回放不可注入故障：请用场景运行。", "A replay cannot be changed: run the scenario to inject faults."));
         ImGui::End();
         return;
@@ -737,16 +744,21 @@ void View::Impl::injection(Feed& feed, Controls& c) {
             ImGui::EndCombo();
         }
     }
-    world::KioskRig& rig = w->kiosk(c.site, static_cast<std::size_t>(inj_kiosk));
+    const auto kiosk_index = static_cast<std::size_t>(inj_kiosk);
     world::Injection a;
     a.kind = kind;
     a.site = c.site;
-    a.kiosk = static_cast<std::size_t>(inj_kiosk);
+    a.kiosk = kiosk_index;
     if (kind == world::InjectKind::device_fault || kind == world::InjectKind::clear_faults) {
+        const std::vector<std::string> fitted = feed.fitted(c.site, kiosk_index);
+        if (std::find(fitted.begin(), fitted.end(), k_device_kinds[inj_device]) == fitted.end() && !fitted.empty())
+            for (int i = 0; i < static_cast<int>(std::size(k_device_kinds)); ++i)
+                if (fitted.front() == k_device_kinds[i]) inj_device = i;
         ImGui::SetNextItemWidth(170);
         if (ImGui::BeginCombo(T("设备", "Device"), k_device_kinds[inj_device])) {
             for (int i = 0; i < static_cast<int>(std::size(k_device_kinds)); ++i)
-                if (rig.device(k_device_kinds[i]) && ImGui::Selectable(k_device_kinds[i], i == inj_device)) {
+                if (std::find(fitted.begin(), fitted.end(), k_device_kinds[i]) != fitted.end() &&
+                    ImGui::Selectable(k_device_kinds[i], i == inj_device)) {
                     inj_device = i;
                     inj_fault = 0;
                 }
@@ -754,18 +766,16 @@ void View::Impl::injection(Feed& feed, Controls& c) {
         }
         a.device = k_device_kinds[inj_device];
         if (kind == world::InjectKind::device_fault) {
-            if (devices::Device* d = rig.device(a.device)) {
-                const auto& known = d->faults().known_faults();
-                inj_fault = std::clamp(inj_fault, 0, static_cast<int>(known.size()) - 1);
-                ImGui::SameLine();
-                ImGui::SetNextItemWidth(170);
-                if (!known.empty() && ImGui::BeginCombo(T("故障", "Fault"), known[static_cast<std::size_t>(inj_fault)].c_str())) {
-                    for (int i = 0; i < static_cast<int>(known.size()); ++i)
-                        if (ImGui::Selectable(known[static_cast<std::size_t>(i)].c_str(), i == inj_fault)) inj_fault = i;
-                    ImGui::EndCombo();
-                }
-                if (!known.empty()) a.fault = known[static_cast<std::size_t>(inj_fault)];
+            const std::vector<std::string> known = feed.known_faults(c.site, kiosk_index, a.device);
+            inj_fault = std::clamp(inj_fault, 0, std::max(0, static_cast<int>(known.size()) - 1));
+            ImGui::SameLine();
+            ImGui::SetNextItemWidth(170);
+            if (!known.empty() && ImGui::BeginCombo(T("故障", "Fault"), known[static_cast<std::size_t>(inj_fault)].c_str())) {
+                for (int i = 0; i < static_cast<int>(known.size()); ++i)
+                    if (ImGui::Selectable(known[static_cast<std::size_t>(i)].c_str(), i == inj_fault)) inj_fault = i;
+                ImGui::EndCombo();
             }
+            if (!known.empty()) a.fault = known[static_cast<std::size_t>(inj_fault)];
         }
     } else if (kind == world::InjectKind::consumable) {
         ImGui::SetNextItemWidth(150);
@@ -831,20 +841,20 @@ void View::Impl::kiosk_window(Feed& feed, Controls& c) {
         const auto st = scene.kiosks[k].state;
         ImGui::TextColored(im4(colour_of(st)), "■ %s", en ? states_en[static_cast<int>(st)] : states_zh[static_cast<int>(st)]);
     }
-    if (tap == nullptr || tap->rig() == nullptr) {
+    const std::optional<KioskDetail> detail = k < g.kiosk_ids.size() ? feed.detail(c.site, k) : std::nullopt;
+    if (!detail) {
         ImGui::TextWrapped("%s", T("回放只记录了状态，没有屏幕与设备帧。", "A replay keeps states only: no screen or device frames."));
         ImGui::End();
         return;
     }
-    world::KioskRig& rig = *tap->rig();
-    const sim::Time now = rig.sim().now();
     // The screen as the citizen sees it.
-    const kiosk::Screen& s = rig.ui().screen();
+    const kiosk::Screen& s = *detail->screen;
     need(s.title_zh);
     need(s.notice);
     for (const auto& l : s.lines) need(l);
     for (const auto& o : s.options) need(o.zh);
-    for (const auto& st : tap->steps) need(st.page_zh);
+    if (tap)
+        for (const auto& st : tap->steps) need(st.page_zh);
     ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.93f, 0.95f, 0.98f, 1));
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.1f, 0.1f, 0.15f, 1));
     ImGui::BeginChild("screen", ImVec2(0, 170), true);
@@ -875,47 +885,40 @@ void View::Impl::kiosk_window(Feed& feed, Controls& c) {
     ImGui::PopStyleColor();
     // Devices.
     if (ImGui::BeginTable("devices", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-        for (const char* kind : k_device_kinds) {
-            devices::Device* d = rig.device(kind);
+        for (const DeviceRow& row : detail->devices) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(kind);
+            ImGui::TextUnformatted(row.kind.c_str());
             ImGui::TableNextColumn();
-            if (d == nullptr) {
+            if (!row.fitted) {
                 ImGui::TextDisabled("ABSENT");
                 ImGui::TableNextColumn();
                 continue;
             }
-            const devices::DeviceStatus ds = d->status(now);
-            const ImVec4 col = ds.health == devices::Health::ok     ? ImVec4(0.4f, 0.85f, 0.4f, 1)
-                               : ds.health == devices::Health::warn ? ImVec4(0.98f, 0.75f, 0.18f, 1)
-                                                                    : ImVec4(0.95f, 0.35f, 0.3f, 1);
-            std::string reasons;
-            for (const auto& r : ds.reasons) reasons += (reasons.empty() ? "" : ",") + r;
-            ImGui::TextColored(col, "%s %s", devices::to_string(ds.health), reasons.c_str());
+            const ImVec4 col = row.health == devices::Health::ok     ? ImVec4(0.4f, 0.85f, 0.4f, 1)
+                               : row.health == devices::Health::warn ? ImVec4(0.98f, 0.75f, 0.18f, 1)
+                                                                     : ImVec4(0.95f, 0.35f, 0.3f, 1);
+            ImGui::TextColored(col, "%s %s", devices::to_string(row.health), row.reasons.c_str());
             ImGui::TableNextColumn();
-            const nlohmann::json st = d->describe(now).value("state", nlohmann::json::object());
-            if (st.contains("paper_mm") && st.contains("roll_mm"))
-                ImGui::Text("%s %.0f/%.0f mm", T("纸", "paper"), st["paper_mm"].get<double>(), st["roll_mm"].get<double>());
-            else if (st.contains("sheets"))
-                ImGui::Text("%s %d · %s %.0f%%", T("纸", "sheets"), st["sheets"].get<int>(), T("碳粉", "toner"), st.value("toner_pct", 0.0));
+            ImGui::TextUnformatted(row.consumables.c_str());
         }
         ImGui::EndTable();
     }
-    // The link's toxics.
     std::string toxics;
-    if (rig.link())
-        for (const link::ToxicSpec* t : rig.link()->toxics()) toxics += (toxics.empty() ? "" : ", ") + t->name + " (" + std::string(link::to_string(t->type)) + ")";
+    for (const auto& t : detail->toxics) toxics += (toxics.empty() ? "" : ", ") + t;
     ImGui::Text("%s: %s", T("链路毒性", "Link toxics"), toxics.empty() ? T("无", "none") : toxics.c_str());
+    if (!detail->note.empty()) ImGui::TextDisabled("%s", detail->note.c_str());
     // The session's steps and the last device frames.
     ImGui::TextDisabled("%s", T("本次会话步骤", "This session's steps"));
     std::string trail;
-    for (const auto& st : tap->steps) trail += (trail.empty() ? "" : " → ") + (en ? st.page_en : st.page_zh);
+    if (tap)
+        for (const auto& st : tap->steps) trail += (trail.empty() ? "" : " → ") + (en ? st.page_en : st.page_zh);
     ImGui::TextWrapped("%s", trail.empty() ? "—" : trail.c_str());
     ImGui::TextDisabled("%s", T("最近设备帧（已解码）", "Last decoded device frames"));
     ImGui::BeginChild("frames", ImVec2(0, 0), false);
     const auto& cal = feed.scenario().world.calendar;
-    for (auto it = tap->frames.records.rbegin(); it != tap->frames.records.rend(); ++it) {
+    if (tap)
+        for (auto it = tap->frames.records.rbegin(); it != tap->frames.records.rend(); ++it) {
         std::string f = it->frame.dump();
         if (f.size() > 70) f = f.substr(0, 67) + "...";
         const sim::CivilTime ct = cal.civil(it->t);

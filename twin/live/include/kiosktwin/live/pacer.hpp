@@ -51,6 +51,10 @@ struct LivePacerOptions {
     bool handle_signals = true;
     /// The longest the loop sleeps before it looks at its stop conditions again (wall time).
     std::chrono::milliseconds max_slice{200};
+    /// Virtual time keeps running between runs, anchored at the first run's
+    /// start (a viewer that runs the pacer a slice each frame: what fell due
+    /// while it drew runs at the next slice). Otherwise it stands still.
+    bool continuous = false;
 };
 
 /// Why run() returned.
@@ -114,6 +118,7 @@ private:
     Clock::time_point m_wall0{};
     sim::Time m_sim0{};
     bool m_running = false;
+    bool m_anchored = false;  // continuous: m_wall0 and m_sim0 are set
     bool m_in_sim = false;
     int m_holds = 0;
     std::atomic<bool> m_stop{false};

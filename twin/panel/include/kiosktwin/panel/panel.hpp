@@ -7,9 +7,9 @@
 // (kiosktwin panel) and the tests drive it through Panel.
 //
 // Three feeds, one view (Tracy's pattern): a world run in virtual time and
-// paced for viewing, a live world whose kiosks talk to `kiosktwin serve`
-// (not yet: see docs/trainers.md), and the replay of a recorded run from its
-// SQLite file, seekable.
+// paced for viewing, a live world whose kiosks talk to a running `kiosktwin
+// serve` on real ports, and the replay of a recorded run from its SQLite
+// file, seekable.
 //
 //     PanelOptions o;  o.scenario = doc;  o.size = {1600, 900};
 //     Panel panel(o);                     // builds the world (or loads the run)
@@ -44,6 +44,11 @@ struct PanelOptions {
     /// Replay feed: a run store file and run id (0 = the latest), replication.
     std::string replay_store;
     std::int64_t replay_run = 0;
+    /// Live feed: a running bench's endpoints document (kiosktwin serve's
+    /// run/endpoints.json) and the signing keys (assets/gateway/keys.json).
+    nlohmann::json live_endpoints;
+    nlohmann::json live_keys;
+    double live_think_s = 3;
     unsigned width = 1600, height = 900;
     double speed = 60;        ///< virtual seconds per wall second; 0 = as fast as possible
     bool english = false;     ///< labels in English (else Chinese)
@@ -82,7 +87,8 @@ public:
     /// The virtual time of "HH:MM" or "dN HH:MM" (day N, from 1) on the
     /// scenario's civil clock; nullopt if malformed.
     std::optional<sim::Time> time_of(const std::string& clock) const;
-    /// Moves the feed to `t` (a world runs forward only; a replay seeks).
+    /// Moves the feed to `t` (a world runs forward only; a replay seeks; a
+    /// live world runs on the wall clock until then).
     void seek(sim::Time t);
     sim::Time now() const;
     /// The world of the world feed (null for a replay).
