@@ -338,12 +338,8 @@ public:
     }
 
     void fill(std::size_t site, Scene& out) override {
-        out.now = now();
-        out.site = site;
+        begin_scene(out, now(), site);
         kiosks_of(site, out.kiosks);
-        out.citizens.clear();
-        out.technicians.clear();
-        out.waiting = 0;
         const SiteGeometry& g = *m_sites[site];
         m_rank.clear();
         out.citizens.reserve(m_world->inside());
@@ -559,12 +555,8 @@ public:
     }
 
     void fill(std::size_t site, Scene& out) override {
-        out.now = m_now;
-        out.site = site;
+        begin_scene(out, m_now, site);
         kiosks_of(site, out.kiosks);
-        out.citizens.clear();
-        out.technicians.clear();
-        out.waiting = 0;
         const SiteGeometry& g = *m_sites[site];
         const world::WalkingMap& map = *g.map;
         const double t = sim::to_seconds(m_now.time_since_epoch());

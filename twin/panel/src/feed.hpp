@@ -184,6 +184,14 @@ public:
     const std::vector<Caption>& captions() const noexcept { return m_captions; }
 
 protected:
+    /// Starts a scene of `site` at `now`: nobody on the floor yet.
+    static void begin_scene(Scene& out, sim::Time now, std::size_t site) {
+        out.now = now;
+        out.site = site;
+        out.citizens.clear();
+        out.technicians.clear();
+        out.waiting = 0;
+    }
     /// Adds a caption in time order.
     void add_caption(Caption c) {
         const auto at = std::upper_bound(m_captions.begin(), m_captions.end(), c.at,

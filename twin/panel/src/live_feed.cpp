@@ -110,12 +110,8 @@ public:
     }
 
     void fill(std::size_t, Scene& out) override {
-        out.now = m_sim.now();
-        out.site = 0;
+        begin_scene(out, m_sim.now(), 0);
         kiosks_of(out.kiosks);
-        out.citizens.clear();
-        out.technicians.clear();
-        out.waiting = 0;
         const SiteGeometry& g = *m_sites[0];
         for (std::size_t k = 0; k < m_kiosks.size(); ++k) {
             if (!m_busy[k]) continue;
