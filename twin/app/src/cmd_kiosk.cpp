@@ -65,29 +65,16 @@ int run_kiosk(const KioskOptions& o) {
     // --- the bench and the keys ---------------------------------------------------------
     // A bench started just before may not have written its file yet: wait
     // for it (and for it to be whole) up to --wait seconds.
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.wait_s);
     json doc;
-    bool opened = false;
-    for (bool told = false;; ) {
-        std::ifstream in(o.bench, std::ios::binary);
-        opened = static_cast<bool>(in);
-        if (opened) {
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            doc = json::parse(ss.str(), nullptr, false);
-            if (!doc.is_discarded()) break;
-        }
-        if (std::chrono::steady_clock::now() >= give_up) break;
-        if (!told && !o.quiet) fmt::print(stderr, "waiting for the bench to write {}...\n", o.bench);
-        told = true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!opened) {
+    const JsonFile read = read_json_file(o.bench, o.wait_s, doc, [&] {
+        if (!o.quiet) fmt::print(stderr, "waiting for the bench to write {}...\n", o.bench);
+    });
+    if (read == JsonFile::missing) {
         fmt::print(stderr, "{}: cannot open the endpoints file (is `kiosktwin serve` running? it writes "
                            "run/endpoints.json)\n", o.bench);
         return exit_invalid;
     }
-    if (doc.is_discarded()) {
+    if (read == JsonFile::malformed) {
         fmt::print(stderr, "{}: not JSON\n", o.bench);
         return exit_invalid;
     }

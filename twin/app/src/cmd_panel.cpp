@@ -10,9 +10,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 namespace kiosktwin::app {
 
@@ -77,26 +74,11 @@ int run_panel(const PanelCli& o) {
     }
     if (!o.live.empty()) {
         // A bench started just before may not have written its file yet.
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.wait);
-        for (;;) {
-            std::ifstream in(o.live, std::ios::binary);
-            if (in) {
-                std::ostringstream ss;
-                ss << in.rdbuf();
-                po.live_endpoints = nlohmann::json::parse(ss.str(), nullptr, false);
-                if (!po.live_endpoints.is_discarded()) break;
-            }
-            if (std::chrono::steady_clock::now() >= give_up) {
-                fmt::print(stderr, "panel: {}: no endpoints file (is `kiosktwin serve` running? it writes run/endpoints.json)\n", o.live);
-                return exit_invalid;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (read_json_file(o.live, o.wait, po.live_endpoints) != JsonFile::ok) {
+            fmt::print(stderr, "panel: {}: no endpoints file (is `kiosktwin serve` running? it writes run/endpoints.json)\n", o.live);
+            return exit_invalid;
         }
-        std::ifstream kin(o.keys, std::ios::binary);
-        std::ostringstream ks;
-        ks << kin.rdbuf();
-        po.live_keys = nlohmann::json::parse(ks.str(), nullptr, false);
-        if (!kin || po.live_keys.is_discarded()) {
+        if (read_json_file(o.keys, 0, po.live_keys) != JsonFile::ok) {
             fmt::print(stderr, "panel: {}: cannot read the signing keys\n", o.keys);
             return exit_invalid;
         }

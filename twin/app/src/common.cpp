@@ -4,10 +4,12 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace kiosktwin::app {
@@ -78,5 +80,23 @@ void Progress::update(std::size_t done, std::size_t total) {
 }
 
 void print_json(const nlohmann::json& j) { std::cout << j.dump() << '\n'; }
+
+JsonFile read_json_file(const std::string& path, double wait_s, nlohmann::json& out, const std::function<void()>& on_wait) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_s);
+    for (bool told = false;;) {
+        std::ifstream in(path, std::ios::binary);
+        const bool opened = static_cast<bool>(in);
+        if (opened) {
+            std::ostringstream ss;
+            ss << in.rdbuf();
+            out = nlohmann::json::parse(ss.str(), nullptr, false);
+            if (!out.is_discarded()) return JsonFile::ok;
+        }
+        if (std::chrono::steady_clock::now() >= give_up) return opened ? JsonFile::malformed : JsonFile::missing;
+        if (!told && on_wait) on_wait();
+        told = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
 
 }  // namespace kiosktwin::app

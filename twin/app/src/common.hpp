@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,12 @@ private:
     bool m_enabled;
     bool m_drawn = false;
 };
+
+/// Reads a JSON file another process may still be writing (a bench's
+/// endpoints file): retries for up to `wait_s` seconds until the file is
+/// there and whole. `on_wait` runs once if it has to wait.
+enum class JsonFile { ok, missing, malformed };
+JsonFile read_json_file(const std::string& path, double wait_s, nlohmann::json& out, const std::function<void()>& on_wait = {});
 
 /// True if stderr is a terminal.
 bool stderr_is_tty();

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
-#include <tuple>
 
 namespace kiosktwin::panel {
 
@@ -15,11 +14,6 @@ namespace {
 
 constexpr double k_spacing_m = 0.6;  // between people in a line
 
-
-sim::Time next_minute(sim::Time t) {
-    const auto m = std::chrono::floor<std::chrono::minutes>(t.time_since_epoch());
-    return sim::Time{std::chrono::duration_cast<sim::Duration>(m + std::chrono::minutes(1))};
-}
 
 // The k-th spot of a line that forms at `place` of the map.
 world::Point line_spot(const SiteGeometry& g, std::uint32_t place, std::size_t rank) {
@@ -46,11 +40,6 @@ world::Point line_spot(const SiteGeometry& g, std::uint32_t place, std::size_t r
     return {p.x + (rank % 2 ? 0.3 : -0.3), std::max(0.2, p.y - 0.8 - k_spacing_m * std::floor(r / 2))};
 }
 
-struct Polyline {
-    std::vector<world::Point> points;
-    std::vector<double> at;  // arc length at each point
-};
-
 }  // namespace
 
 SiteGeometry::SiteGeometry(const world::SiteSpec& spec, const world::WalkingMap* world_map)
@@ -64,24 +53,22 @@ SiteGeometry::SiteGeometry(const world::SiteSpec& spec, const world::WalkingMap*
     }
 }
 
-// Walks are traced on the map once per pair of places and kept.
-namespace {
-const Polyline& polyline(const SiteGeometry& g, world::WalkingMap::Place a, world::WalkingMap::Place b) {
-    static thread_local std::map<std::tuple<const SiteGeometry*, std::uint32_t, std::uint32_t>, Polyline> cache;
-    auto [it, fresh] = cache.try_emplace({&g, a.index, b.index});
+const SiteGeometry::Walk& SiteGeometry::walk(world::WalkingMap::Place from, world::WalkingMap::Place to) const {
+    auto [it, fresh] = m_walks.try_emplace({from.index, to.index});
     if (fresh) {
-        it->second.points = g.map->path(a, b);
+        Walk& w = it->second;
+        w.points = map->path(from, to);
         double s = 0;
-        for (std::size_t i = 0; i < it->second.points.size(); ++i) {
-            if (i > 0) s += std::hypot(it->second.points[i].x - it->second.points[i - 1].x,
-                                       it->second.points[i].y - it->second.points[i - 1].y);
-            it->second.at.push_back(s);
+        for (std::size_t i = 0; i < w.points.size(); ++i) {
+            if (i > 0) s += std::hypot(w.points[i].x - w.points[i - 1].x, w.points[i].y - w.points[i - 1].y);
+            w.at.push_back(s);
         }
     }
     return it->second;
 }
 
-world::Point along(const Polyline& p, double f) {
+namespace {
+world::Point along(const SiteGeometry::Walk& p, double f) {
     if (p.points.empty()) return {};
     if (p.points.size() == 1 || f <= 0) return p.points.front();
     const double s = std::clamp(f, 0.0, 1.0) * p.at.back();
@@ -120,7 +107,7 @@ world::Point position_of(const SiteGeometry& g, const world::CitizenOnFloor& c, 
         if (!g.walks) return map.where(map.entrance(0));
         const double span = sim::to_seconds(c.until - c.since);
         const double f = span > 0 ? sim::to_seconds(now - c.since) / span : 1.0;
-        return along(polyline(g, c.from, c.to), f);
+        return along(g.walk(c.from, c.to), f);
     }
     }
     return {};
@@ -169,16 +156,9 @@ std::vector<std::string> Feed::known_faults(std::size_t, std::size_t, const std:
 // ---------------------------------------------------------------------------------------------
 // Instruments
 
+void Instruments::reset() { *this = Instruments(m_sites, m_kiosks); }
+
 Instruments::Instruments(std::size_t sites, const std::vector<std::size_t>& kiosks_per_site)
-    : m_sites(sites), m_kiosks(kiosks_per_site) {
-    reset();
-}
-
-void Instruments::reset() {
-    *this = Instruments(m_sites, m_kiosks, 0);
-}
-
-Instruments::Instruments(std::size_t sites, const std::vector<std::size_t>& kiosks_per_site, int)
     : m_sites(sites), m_kiosks(kiosks_per_site) {
     queue.assign(sites, {});
     busy.assign(sites, {});
@@ -364,7 +344,7 @@ public:
             const auto from = map.entrance(0), to = map.kiosk(it->second);
             const double walk_s = map.metres(from, to) / 1.2;
             const double f = walk_s > 0 ? sim::to_seconds(out.now - t.arrived) / walk_s : 1.0;
-            world::Point p = along(polyline(g, from, to), std::min(1.0, f));
+            world::Point p = along(g.walk(from, to), std::min(1.0, f));
             if (f >= 1.0) p.x += 0.5;  // beside the kiosk, at work
             out.technicians.push_back({static_cast<float>(p.x), static_cast<float>(p.y), t.kiosk});
         }

@@ -35,7 +35,24 @@ struct SiteGeometry {
     bool walks = false;  ///< the site's citizens walk (it has a floor plan)
 
     explicit SiteGeometry(const world::SiteSpec& spec, const world::WalkingMap* world_map);
+
+    /// A walk between two places as the map traces it, with the arc length
+    /// at each point; traced once per pair and kept.
+    struct Walk {
+        std::vector<world::Point> points;
+        std::vector<double> at;
+    };
+    const Walk& walk(world::WalkingMap::Place from, world::WalkingMap::Place to) const;
+
+private:
+    mutable std::map<std::pair<std::uint32_t, std::uint32_t>, Walk> m_walks;
 };
+
+/// The next whole virtual minute after `t`.
+inline sim::Time next_minute(sim::Time t) {
+    const auto m = std::chrono::floor<std::chrono::minutes>(t.time_since_epoch());
+    return sim::Time{std::chrono::duration_cast<sim::Duration>(m + std::chrono::minutes(1))};
+}
 
 struct SceneCitizen {
     float x = 0, y = 0;  ///< metres
@@ -118,7 +135,6 @@ public:
     std::array<double, 3> wait_quantiles() const;
 
 private:
-    Instruments(std::size_t sites, const std::vector<std::size_t>& kiosks_per_site, int);
     std::size_t m_sites;
     std::vector<std::size_t> m_kiosks;
     mutable std::size_t m_quantiles_of = static_cast<std::size_t>(-1);

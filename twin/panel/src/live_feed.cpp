@@ -172,11 +172,6 @@ public:
     }
 
 private:
-    static sim::Time next_minute(sim::Time t) {
-        const auto m = std::chrono::floor<std::chrono::minutes>(t.time_since_epoch());
-        return sim::Time{std::chrono::duration_cast<sim::Duration>(m + std::chrono::minutes(1))};
-    }
-
     void kiosks_of(std::vector<SceneKiosk>& out) const {
         out.assign(m_kiosks.size(), SceneKiosk{});
         for (std::size_t k = 0; k < m_kiosks.size(); ++k) {

@@ -237,28 +237,21 @@ Panel::~Panel() {
 }
 
 std::optional<sim::Time> Panel::time_of(const std::string& clock) const {
-    std::string s = clock;
-    long day = 1;
-    if (!s.empty() && (s[0] == 'd' || s[0] == 'D')) {
+    std::string_view s = clock;
+    int day = 1;
+    if (!s.empty() && (s[0] == 'd' || s[0] == 'D')) {  // "dN HH:MM"
         const auto sp = s.find(' ');
-        if (sp == std::string::npos) return std::nullopt;
-        try {
-            day = std::stol(s.substr(1, sp - 1));
-        } catch (...) {
-            return std::nullopt;
+        if (sp == std::string_view::npos || sp < 2 || sp > 4) return std::nullopt;
+        day = 0;
+        for (char c : s.substr(1, sp - 1)) {
+            if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+            day = day * 10 + (c - '0');
         }
         s = s.substr(sp + 1);
     }
-    if (day < 1 || s.size() != 5 || s[2] != ':' || !std::isdigit(static_cast<unsigned char>(s[0])) ||
-        !std::isdigit(static_cast<unsigned char>(s[1])) || !std::isdigit(static_cast<unsigned char>(s[3])) ||
-        !std::isdigit(static_cast<unsigned char>(s[4])))
-        return std::nullopt;
-    const int hh = std::stoi(s.substr(0, 2)), mm = std::stoi(s.substr(3, 2));
-    if (hh > 23 || mm > 59) return std::nullopt;
-    const sim::CivilTime epoch = m->feed->scenario().world.calendar.civil(sim::Time{});
-    const double minutes = static_cast<double>(day - 1) * 1440.0 + hh * 60 + mm - (epoch.hour * 60 + epoch.minute);
-    if (minutes < 0) return std::nullopt;
-    return sim::Time{sim::from_minutes(minutes)};
+    const std::optional<int> minute = world::minute_of_day(s);
+    if (!minute) return std::nullopt;
+    return world::civil_time(m->feed->scenario().world.calendar, day, *minute);
 }
 
 void Panel::seek(sim::Time t) {

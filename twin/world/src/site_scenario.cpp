@@ -326,37 +326,40 @@ SiteSpec site_of(const json& e, std::size_t index, const std::string& at, std::v
 // A timeline event: its time on the civil clock (day and HH:MM, counted
 // from the epoch's date), its caption and injection, checked against the
 // sites (which must be read first).
+// What an event does (its keys besides day, time and caption), checked
+// against the sites; problems at `at` + the key's path.
+std::optional<Injection> injection_from(const json& e, const std::string& at, const WorldSpec& w, std::vector<Problem>& problems);
+
 std::optional<TimelineEvent> timeline_event_of(const json& e, const std::string& at, const WorldSpec& w,
                                                std::vector<Problem>& problems) {
     TimelineEvent ev;
-    const std::string time = e["time"].get<std::string>();
-    int hh = -1, mm = -1;
-    if (time.size() == 5 && time[2] == ':' && std::isdigit(static_cast<unsigned char>(time[0])) &&
-        std::isdigit(static_cast<unsigned char>(time[1])) && std::isdigit(static_cast<unsigned char>(time[3])) &&
-        std::isdigit(static_cast<unsigned char>(time[4]))) {
-        hh = std::stoi(time.substr(0, 2));
-        mm = std::stoi(time.substr(3, 2));
-    }
-    if (hh < 0 || hh > 23 || mm > 59) {
+    const std::optional<int> minute = minute_of_day(e["time"].get<std::string>());
+    if (!minute) {
         problems.push_back({at + "/time", "expected a time of day HH:MM, such as 09:30"});
         return std::nullopt;
     }
-    const sim::CivilTime epoch = w.calendar.civil(sim::Time{});
-    const double since_epoch_min = (e["day"].get<double>() - 1) * 1440.0 + hh * 60 + mm - (epoch.hour * 60 + epoch.minute);
-    if (since_epoch_min < 0) {
+    const std::optional<sim::Time> t = civil_time(w.calendar, e["day"].get<int>(), *minute);
+    if (!t) {
         problems.push_back({at + "/time", "falls before the run starts"});
         return std::nullopt;
     }
-    ev.at = sim::Time{sim::from_minutes(since_epoch_min)};
+    ev.at = *t;
     if (ev.at >= sim::Time{w.horizon}) problems.push_back({at + "/day", "falls after the horizon"});
     ev.caption_zh = e["caption"]["zh"].get<std::string>();
     ev.caption_en = e["caption"]["en"].get<std::string>();
-    Injection& a = ev.action;
-    a.kind = *inject_kind(e["do"].get<std::string>());
-    if (a.kind == InjectKind::caption) {
+    if (*inject_kind(e["do"].get<std::string>()) == InjectKind::caption) {
         if (ev.caption_zh.empty() && ev.caption_en.empty()) problems.push_back({at + "/caption", "a caption needs a text"});
         return ev;
     }
+    std::optional<Injection> a = injection_from(e, at, w, problems);
+    if (!a) return std::nullopt;
+    ev.action = std::move(*a);
+    return ev;
+}
+
+std::optional<Injection> injection_from(const json& e, const std::string& at, const WorldSpec& w, std::vector<Problem>& problems) {
+    Injection a;
+    a.kind = *inject_kind(e["do"].get<std::string>());
     const std::string site = e["site"].get<std::string>();
     a.site = w.sites.size();
     for (std::size_t i = 0; i < w.sites.size(); ++i)
@@ -403,7 +406,7 @@ std::optional<TimelineEvent> timeline_event_of(const json& e, const std::string&
     }
     if (a.kind == InjectKind::toxic && !sp.link)
         problems.push_back({at + "/do", "a toxic needs the site's link modelled (/sites/*/link true)"});
-    return ev;
+    return a;
 }
 
 // The foundation's hall scenario as a one-site world: N kiosks always open
@@ -478,15 +481,28 @@ const KnobSet& site_scenario_knobs() {
     return knobs;
 }
 
+std::optional<int> minute_of_day(std::string_view hhmm) noexcept {
+    auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(hhmm[i])) != 0; };
+    if (hhmm.size() != 5 || hhmm[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return std::nullopt;
+    const int hh = (hhmm[0] - '0') * 10 + (hhmm[1] - '0'), mm = (hhmm[3] - '0') * 10 + (hhmm[4] - '0');
+    if (hh > 23 || mm > 59) return std::nullopt;
+    return hh * 60 + mm;
+}
+
+std::optional<sim::Time> civil_time(const sim::Calendar& calendar, int day, int minute) noexcept {
+    if (day < 1) return std::nullopt;
+    const sim::CivilTime epoch = calendar.civil(sim::Time{});
+    const double since_epoch_min = (day - 1) * 1440.0 + minute - (epoch.hour * 60 + epoch.minute);
+    if (since_epoch_min < 0) return std::nullopt;
+    return sim::Time{sim::from_minutes(since_epoch_min)};
+}
+
 std::optional<Injection> injection_of(const json& doc, const WorldSpec& w, std::vector<Problem>& problems) {
-    json e = doc.is_object() ? doc : json::object();
     if (!doc.is_object()) {
         problems.push_back({"", "an injection is a JSON object such as {\"do\": \"device_fault\", \"kiosk\": 2, ...}"});
         return std::nullopt;
     }
-    e.erase("day");
-    e.erase("time");
-    Validated v = timeline_knobs().validate(e);
+    Validated v = timeline_knobs().validate(doc);
     if (!v.ok()) {
         problems.insert(problems.end(), v.problems.begin(), v.problems.end());
         return std::nullopt;
@@ -496,13 +512,10 @@ std::optional<Injection> injection_of(const json& doc, const WorldSpec& w, std::
                                    "gateway_outage, power_cut, power_on"});
         return std::nullopt;
     }
-    // Checked as a timeline event at the start of the run, which it is not.
-    WorldSpec any = w;
-    any.horizon = std::max(any.horizon, sim::Duration(std::chrono::hours(24 * 367)));
     const std::size_t before = problems.size();
-    auto ev = timeline_event_of(v.effective, "", any, problems);
-    if (!ev || problems.size() > before) return std::nullopt;
-    return ev->action;
+    std::optional<Injection> a = injection_from(v.effective, "", w, problems);
+    if (problems.size() > before) return std::nullopt;
+    return a;
 }
 
 const KnobSet& injection_knobs() { return timeline_knobs(); }

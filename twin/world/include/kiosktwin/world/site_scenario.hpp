@@ -20,6 +20,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiosktwin::world {
@@ -52,6 +53,12 @@ struct SiteLoad {
 
 /// Validates a site scenario (or a hall scenario, read as one site).
 SiteLoad load_site_scenario(const nlohmann::json& doc);
+
+/// "HH:MM" as minutes of the day; nullopt if malformed.
+std::optional<int> minute_of_day(std::string_view hhmm) noexcept;
+/// Minute `minute` of day `day` (from 1: the epoch's date) on the calendar,
+/// as virtual time; nullopt before the epoch (or for a day before 1).
+std::optional<sim::Time> civil_time(const sim::Calendar& calendar, int day, int minute) noexcept;
 
 /// An injection from JSON — a timeline event's keys without day and time,
 /// {"do": "device_fault", "site": "HALL", "kiosk": 2, "device":
