@@ -43,7 +43,7 @@ TEST_CASE("kiosktwin and every verb answer --help with exit 0", "[cli]") {
     const auto top = kt("--help");
     CHECK(top.exit_code == 0);
     for (const char* verb : {"run", "validate", "serve", "replay", "bench", "gateway", "sign"}) CHECK(top.out.find(verb) != std::string::npos);
-    for (const char* verb : {"run", "validate", "serve", "replay", "bench", "bench mmc", "bench devices", "bench link",
+    for (const char* verb : {"run", "compare", "merge", "validate", "serve", "replay", "bench", "bench mmc", "bench devices", "bench link",
                              "bench gateway", "bench site", "bench kiosk", "kiosk", "gateway", "sign"}) {
         INFO(verb);
         const auto r = kt(std::string(verb) + " --help");

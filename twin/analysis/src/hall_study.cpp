@@ -90,26 +90,20 @@ std::vector<double> HallKpis::values(const world::HallRunInfo& info) const {
     return v;
 }
 
-namespace {
-struct Replication {
-    std::vector<double> values;
-    std::uint64_t seed = 0;
-    std::uint64_t events = 0;
-};
-}  // namespace
+ReplicationResult hall_replication(const world::HallScenario& s, std::uint32_t r) {
+    world::HallModel model(s, r);
+    HallKpis kpis(s);
+    model.visit_ended.connect([&kpis](const world::VisitRecord& v) { kpis.on_visit(v); });
+    const world::HallRunInfo info = model.run();
+    return ReplicationResult{kpis.values(info), model.seed(), info.events};
+}
 
 HallStudy run_hall_study(const world::HallScenario& s, const HallStudyOptions& options) {
-    const std::function<Replication(std::uint32_t)> one = [&s](std::uint32_t r) {
-        world::HallModel model(s, r);
-        HallKpis kpis(s);
-        model.visit_ended.connect([&kpis](const world::VisitRecord& v) { kpis.on_visit(v); });
-        const world::HallRunInfo info = model.run();
-        return Replication{kpis.values(info), model.seed(), info.events};
-    };
-    const auto reps = run_replications<Replication>(static_cast<std::size_t>(s.replications), options.jobs, one,
-                                                    options.progress);
+    const std::function<ReplicationResult(std::uint32_t)> one = [&s](std::uint32_t r) { return hall_replication(s, r); };
+    const auto reps = run_replications<ReplicationResult>(static_cast<std::size_t>(s.replications), options.jobs, one,
+                                                          options.progress);
     HallStudy study;
-    for (const Replication& r : reps) {
+    for (const ReplicationResult& r : reps) {
         study.per_replication.push_back(r.values);
         study.replication_seeds.push_back(r.seed);
         study.events += r.events;

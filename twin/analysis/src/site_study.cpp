@@ -355,6 +355,15 @@ nlohmann::json means(const std::vector<Replication>& reps, Map Replication::*fie
 
 }  // namespace
 
+ReplicationResult site_replication(const world::SiteScenario& s, std::uint32_t r) {
+    world::World w(s.world, r);
+    SiteKpis kpis(s);
+    kpis.collect(w);
+    const world::WorldRunInfo info = w.run();
+    kpis.finish(w);
+    return ReplicationResult{kpis.values(), w.seed(), info.events};
+}
+
 SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& options) {
     const std::function<Replication(std::uint32_t)> one = [&s, &options](std::uint32_t r) {
         world::World w(s.world, r);

@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 
 namespace kiosktwin::app {
@@ -39,12 +38,6 @@ std::string value_text(const nlohmann::json& v) {
         return s;
     }
     return v.dump();
-}
-
-std::string number(double x) {
-    if (!std::isfinite(x)) return "-";
-    const double a = std::fabs(x);
-    return a >= 1000 ? fmt::format("{:.0f}", x) : a >= 100 ? fmt::format("{:.1f}", x) : fmt::format("{:.2f}", x);
 }
 
 void print_report(const LoadedScenario& ls, const analysis::HallStudy& study, double wall_s, unsigned jobs) {
@@ -170,12 +163,7 @@ static int run_sites(const LoadedScenario& ls, const RunOptions& opt) {
                           {"results", analysis::to_json(study)}};
     std::string recorded;
     if (db) {
-        const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-        std::tm tm{};
-        gmtime_r(&now, &tm);
-        char when[32];
-        std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        const std::int64_t id = db->record(result, study, when);
+        const std::int64_t id = db->record(result, study, utc_now());
         recorded = fmt::format("{} (run {})", opt.db, id);
         // Not in the JSON result: the same seed must print the same bytes.
         if (opt.json) fmt::print(stderr, "recorded in {}\n", recorded);

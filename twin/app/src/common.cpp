@@ -5,7 +5,9 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -56,6 +58,45 @@ LoadedScenario load_scenario(const std::string& file, const std::vector<std::str
     if (world::is_site_scenario(doc) || hall_as_world) take(world::load_site_scenario(doc), out.sites);
     else take(world::load_hall_scenario(doc), out.scenario);
     return out;
+}
+
+std::string number(double x) {
+    if (!std::isfinite(x)) return "-";
+    const double a = std::fabs(x);
+    return a >= 1000 ? fmt::format("{:.0f}", x) : a >= 100 ? fmt::format("{:.1f}", x) : fmt::format("{:.2f}", x);
+}
+
+std::size_t display_width(std::string_view text) {
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        char32_t cp = len == 1 ? c : c & (0x7F >> len);
+        for (std::size_t k = 1; k < len && i + k < text.size(); ++k)
+            cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+        const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                          (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                          (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                          (cp >= 0xFFE0 && cp <= 0xFFE6);
+        width += wide ? 2 : 1;
+        i += len;
+    }
+    return width;
+}
+
+std::string pad(std::string_view text, std::size_t width, bool align_right) {
+    const std::size_t w = display_width(text);
+    const std::string fill(w < width ? width - w : 0, ' ');
+    return align_right ? fill + std::string(text) : std::string(text) + fill;
+}
+
+std::string utc_now() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return when;
 }
 
 bool stderr_is_tty() { return ::isatty(STDERR_FILENO) == 1; }

@@ -73,6 +73,17 @@ private:
 enum class JsonFile { ok, missing, malformed };
 JsonFile read_json_file(const std::string& path, double wait_s, nlohmann::json& out, const std::function<void()>& on_wait = {});
 
+/// A figure for a report: 2 decimals under 100, 1 under 1000, none above; "-" if not finite.
+std::string number(double x);
+
+/// Columns `text` takes on a terminal: a code point each, two for CJK and fullwidth forms.
+std::size_t display_width(std::string_view text);
+/// `text` padded with spaces to `width` columns, on the right (left-aligned) or on the left.
+std::string pad(std::string_view text, std::size_t width, bool align_right = false);
+
+/// The wall clock in UTC, "2026-11-28T05:40:00Z" (for records: when a run was made).
+std::string utc_now();
+
 /// True if stderr is a terminal.
 bool stderr_is_tty();
 
@@ -89,6 +100,8 @@ void add_gateway_command(CLI::App& app, int& exit_code);
 void add_sign_command(CLI::App& app, int& exit_code);
 void add_kiosk_command(CLI::App& app, int& exit_code);
 void add_panel_command(CLI::App& app, int& exit_code);
+void add_compare_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);
 /// `bench panel`, registered by add_bench_command.
 void add_bench_panel(CLI::App& bench, int& exit_code);
 

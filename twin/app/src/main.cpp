@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
 
     int exit_code = exit_ok;
     add_run_command(app, exit_code);
+    add_compare_command(app, exit_code);
+    add_merge_command(app, exit_code);
     add_validate_command(app, exit_code);
     add_serve_command(app, exit_code);
     add_kiosk_command(app, exit_code);

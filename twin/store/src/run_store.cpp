@@ -42,6 +42,19 @@ CREATE TABLE IF NOT EXISTS tickets(
   kiosk TEXT NOT NULL, device TEXT NOT NULL, fault TEXT NOT NULL, root_cause TEXT NOT NULL,
   severity INTEGER NOT NULL, occurred_s REAL, reported_s REAL, acknowledged_s REAL, arrived_s REAL,
   resolved_s REAL, within_sla INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS comparisons(
+  comparison_id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, kiosktwin_version TEXT NOT NULL,
+  name TEXT NOT NULL, kind TEXT NOT NULL, seed INTEGER NOT NULL, replications INTEGER NOT NULL,
+  common_random_numbers INTEGER NOT NULL, precision REAL NOT NULL, goal TEXT, goal_variant TEXT,
+  result_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS comparison_variants(
+  comparison_id INTEGER NOT NULL REFERENCES comparisons(comparison_id), variant INTEGER NOT NULL,
+  label TEXT NOT NULL, scenario_file TEXT NOT NULL, scenario_sha256 TEXT NOT NULL, seed INTEGER NOT NULL,
+  overrides_json TEXT NOT NULL, PRIMARY KEY(comparison_id, variant));
+CREATE TABLE IF NOT EXISTS comparison_kpis(
+  comparison_id INTEGER NOT NULL REFERENCES comparisons(comparison_id), variant INTEGER NOT NULL,
+  metric TEXT NOT NULL, mean REAL, ci95_half_width REAL, diff_mean REAL, diff_ci95_half_width REAL,
+  p_value REAL, significant INTEGER, replications_needed INTEGER, PRIMARY KEY(comparison_id, variant, metric));
 CREATE INDEX IF NOT EXISTS visits_run ON visits(run_id, replication);
 CREATE INDEX IF NOT EXISTS sessions_run ON sessions(run_id, replication);
 CREATE INDEX IF NOT EXISTS tickets_run ON tickets(run_id, replication);
@@ -120,6 +133,68 @@ RunStore::RunStore(const std::string& path) {
     } catch (...) {
         sqlite3_close(m_db);
         m_db = nullptr;
+        throw;
+    }
+}
+
+std::int64_t RunStore::record_comparison(const nlohmann::json& result, const std::string& recorded_at) {
+    using nlohmann::json;
+    auto real_or_nan = [](const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); };
+    exec("BEGIN IMMEDIATE");
+    try {
+        const json& goal = result["results"].value("goal", json::object());
+        Insert c(m_db, "INSERT INTO comparisons(recorded_at, kiosktwin_version, name, kind, seed, replications, "
+                       "common_random_numbers, precision, goal, goal_variant, result_json) "
+                       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        c.text(recorded_at)
+            .text(result.at("kiosktwin_version").get<std::string>())
+            .text(result.at("name").get<std::string>())
+            .text(result.at("kind").get<std::string>())
+            .integer(static_cast<std::int64_t>(result.at("seed").get<std::uint64_t>()))
+            .integer(result.at("replications").get<std::int64_t>())
+            .integer(result.at("common_random_numbers").get<bool>() ? 1 : 0)
+            .real(result.at("precision").get<double>())
+            .text(result["goal"].is_string() ? result["goal"].get<std::string>() : std::string())
+            .text(goal.value("variant", json()).is_string() ? goal["variant"].get<std::string>() : std::string())
+            .text(result.dump())
+            .step();
+        const std::int64_t id = sqlite3_last_insert_rowid(m_db);
+        Insert v(m_db, "INSERT INTO comparison_variants VALUES(?, ?, ?, ?, ?, ?, ?)");
+        Insert k(m_db, "INSERT INTO comparison_kpis VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        const json& variants = result.at("variants");
+        const json& results = result.at("results");
+        for (std::size_t i = 0; i < variants.size(); ++i) {
+            const json& var = variants[i];
+            v.integer(id)
+                .integer(static_cast<std::int64_t>(i))
+                .text(var.at("label").get<std::string>())
+                .text(var.at("file").get<std::string>())
+                .text(var.at("sha256").get<std::string>())
+                .integer(static_cast<std::int64_t>(var.at("seed").get<std::uint64_t>()))
+                .text(var.at("overrides").dump())
+                .step();
+            const json& metrics = results.at("variants").at(i).at("metrics");
+            for (const auto& [key, m] : metrics.items()) {
+                const json none = json::object();
+                const json& d = i == 0 ? none : results.at("differences").at(i - 1).at("metrics").at(key);
+                const json needed = i == 0 ? results.at("variants").at(i).at("replications_needed").at(key)
+                                           : d.value("replications_needed", json());
+                k.integer(id).integer(static_cast<std::int64_t>(i)).text(key).real(real_or_nan(m["mean"]))
+                    .real(real_or_nan(m["ci95_half_width"]))
+                    .real(real_or_nan(d.value("mean", json())))
+                    .real(real_or_nan(d.value("ci95_half_width", json())))
+                    .real(real_or_nan(d.value("p_value", json())));
+                if (d.contains("significant")) k.integer(d["significant"].get<bool>() ? 1 : 0);
+                else k.real(std::nan(""));
+                if (needed.is_number()) k.integer(needed.get<std::int64_t>());
+                else k.real(std::nan(""));
+                k.step();
+            }
+        }
+        exec("COMMIT");
+        return id;
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
     }
 }

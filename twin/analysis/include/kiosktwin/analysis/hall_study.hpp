@@ -48,6 +48,9 @@ struct HallStudy {
     double simulated_days = 0;  ///< over all replications
 };
 
+/// Replication r of the hall model: hall_metrics() values, seed, events.
+ReplicationResult hall_replication(const world::HallScenario& s, std::uint32_t r);
+
 HallStudy run_hall_study(const world::HallScenario& s, const HallStudyOptions& options = {});
 
 /// The study's results as JSON (deterministic: no wall-clock figures).

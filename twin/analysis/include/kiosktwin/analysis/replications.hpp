@@ -67,6 +67,13 @@ std::vector<R> run_replications(std::size_t n, unsigned jobs, const std::functio
     return out;
 }
 
+/// One replication's metric values (in the order of the study's MetricDefs).
+struct ReplicationResult {
+    std::vector<double> values;
+    std::uint64_t seed = 0;    ///< the replication's own seed (sim::replication_seed)
+    std::uint64_t events = 0;  ///< kernel events it took
+};
+
 /// A reported quantity.
 struct MetricDef {
     std::string key;    ///< stable identifier, used in JSON

@@ -120,6 +120,9 @@ struct SiteStudy {
     double simulated_days = 0;
 };
 
+/// Replication r of the site world: site_metrics() values, seed, events.
+ReplicationResult site_replication(const world::SiteScenario& s, std::uint32_t r);
+
 SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& options = {});
 
 /// The study's results as JSON (deterministic: no wall-clock figures).

@@ -18,6 +18,14 @@
 //   tickets(run_id, replication, site, kiosk, device, fault, root_cause,
 //           severity, occurred_s, reported_s, acknowledged_s, arrived_s,
 //           resolved_s, within_sla)
+//   comparisons(comparison_id, recorded_at, kiosktwin_version, name, kind,
+//               seed, replications, common_random_numbers, precision, goal,
+//               goal_variant, result_json)
+//   comparison_variants(comparison_id, variant, label, scenario_file,
+//                       scenario_sha256, seed, overrides_json)
+//   comparison_kpis(comparison_id, variant, metric, mean, ci95_half_width,
+//                   diff_mean, diff_ci95_half_width, p_value, significant,
+//                   replications_needed)   (diff_*: against variant 0)
 // Times are seconds of virtual time from the scenario's epoch.
 #pragma once
 
@@ -87,6 +95,10 @@ public:
     /// the wall-clock time the caller read (the store reads no clock). One
     /// transaction; returns the run id.
     std::int64_t record(const nlohmann::json& result, const analysis::SiteStudy& study, const std::string& recorded_at);
+
+    /// Records a comparison: `result` is `kiosktwin compare --json`'s object
+    /// (or `kiosktwin merge`'s). One transaction; returns the comparison id.
+    std::int64_t record_comparison(const nlohmann::json& result, const std::string& recorded_at);
 
     /// Runs recorded so far.
     std::int64_t runs() const;
