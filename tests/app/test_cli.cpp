@@ -1,6 +1,6 @@
 // The kiosktwin program end to end: --help everywhere, --json as one object,
 // exit codes, validation messages, reproducible runs, and the scenario library.
-#include "run_command.hpp"
+#include "kiosktwin_cli.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +15,6 @@ using namespace kiosktwin::test;
 using nlohmann::json;
 
 namespace {
-
-const std::string k_src = KIOSKTWIN_SOURCE_DIR;
-const std::string k_bin = std::string(KIOSKTWIN_BIN_DIR) + "/kiosktwin";
-
-CommandResult kt(const std::string& args) { return run_command("'" + k_bin + "' " + args, k_src); }
 
 json parse_one_object(const std::string& out) {
     // --json prints exactly one JSON object (and a newline) on stdout.
@@ -43,7 +38,7 @@ TEST_CASE("kiosktwin and every verb answer --help with exit 0", "[cli]") {
     const auto top = kt("--help");
     CHECK(top.exit_code == 0);
     for (const char* verb : {"run", "validate", "serve", "replay", "bench", "gateway", "sign"}) CHECK(top.out.find(verb) != std::string::npos);
-    for (const char* verb : {"run", "compare", "merge", "validate", "serve", "replay", "bench", "bench mmc", "bench devices", "bench link",
+    for (const char* verb : {"run", "compare", "merge", "report", "validate", "serve", "replay", "bench", "bench mmc", "bench devices", "bench link",
                              "bench gateway", "bench site", "bench kiosk", "kiosk", "gateway", "sign"}) {
         INFO(verb);
         const auto r = kt(std::string(verb) + " --help");

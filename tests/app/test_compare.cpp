@@ -2,7 +2,7 @@
 // (R-10.1-1's waits), common random numbers against independent seeds,
 // identical layouts, shards merged into the very bytes one process prints,
 // and the errors a planner can make.
-#include "run_command.hpp"
+#include "kiosktwin_cli.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +15,6 @@ using namespace kiosktwin::test;
 using nlohmann::json;
 
 namespace {
-
-const std::string k_src = KIOSKTWIN_SOURCE_DIR;
-const std::string k_bin = std::string(KIOSKTWIN_BIN_DIR) + "/kiosktwin";
-
-CommandResult kt(const std::string& args) { return run_command("'" + k_bin + "' " + args, k_src); }
 
 json compare_json(const std::string& args) {
     const auto r = kt("compare " + args + " --json");

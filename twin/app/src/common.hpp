@@ -102,6 +102,7 @@ void add_kiosk_command(CLI::App& app, int& exit_code);
 void add_panel_command(CLI::App& app, int& exit_code);
 void add_compare_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
 /// `bench panel`, registered by add_bench_command.
 void add_bench_panel(CLI::App& bench, int& exit_code);
 

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     add_run_command(app, exit_code);
     add_compare_command(app, exit_code);
     add_merge_command(app, exit_code);
+    add_report_command(app, exit_code);
     add_validate_command(app, exit_code);
     add_serve_command(app, exit_code);
     add_kiosk_command(app, exit_code);

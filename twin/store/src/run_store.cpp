@@ -242,6 +242,41 @@ std::string text_of(sqlite3_stmt* s, int col) {
 }
 }  // namespace
 
+nlohmann::json RunStore::run_result(std::int64_t run_id) const {
+    if (run_id == 0) run_id = count("SELECT coalesce(max(run_id), 0) FROM runs");
+    nlohmann::json out;
+    each_row(m_db, "SELECT kiosktwin_version, scenario_name, scenario_file, scenario_sha256, seed, replications, "
+                   "horizon_days, effective_json, results_json FROM runs WHERE run_id = ?1 AND ?2 = 0",
+             run_id, 0, [&](sqlite3_stmt* s) {
+                 out = {{"kiosktwin_version", text_of(s, 0)},
+                        {"verb", "run"},
+                        {"kind", "sites"},
+                        {"scenario", {{"file", text_of(s, 2)}, {"name", text_of(s, 1)}, {"sha256", text_of(s, 3)},
+                                      {"effective", nlohmann::json::parse(text_of(s, 7), nullptr, false)}}},
+                        {"seed", static_cast<std::uint64_t>(sqlite3_column_int64(s, 4))},
+                        {"replications", sqlite3_column_int(s, 5)},
+                        {"horizon_days", sqlite3_column_double(s, 6)},
+                        {"results", nlohmann::json::parse(text_of(s, 8), nullptr, false)},
+                        {"run_id", run_id}};
+             });
+    if (out.is_null()) throw StoreError(run_id == 0 ? "the store holds no run" : "no run " + std::to_string(run_id) + " in the store");
+    if (out["results"].is_discarded() || out["scenario"]["effective"].is_discarded())
+        throw StoreError("run " + std::to_string(run_id) + ": its record is not valid JSON");
+    return out;
+}
+
+nlohmann::json RunStore::comparison_result(std::int64_t comparison_id) const {
+    if (comparison_id == 0) comparison_id = count("SELECT coalesce(max(comparison_id), 0) FROM comparisons");
+    nlohmann::json out;
+    each_row(m_db, "SELECT result_json FROM comparisons WHERE comparison_id = ?1 AND ?2 = 0", comparison_id, 0,
+             [&](sqlite3_stmt* s) { out = nlohmann::json::parse(text_of(s, 0), nullptr, false); });
+    if (out.is_null())
+        throw StoreError(comparison_id == 0 ? "the store holds no comparison"
+                                            : "no comparison " + std::to_string(comparison_id) + " in the store");
+    if (out.is_discarded()) throw StoreError("comparison " + std::to_string(comparison_id) + ": its record is not valid JSON");
+    return out;
+}
+
 RecordedRun RunStore::load(std::int64_t run_id, int replication) const {
     if (run_id == 0) run_id = count("SELECT coalesce(max(run_id), 0) FROM runs");
     RecordedRun r;

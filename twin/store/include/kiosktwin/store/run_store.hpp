@@ -100,6 +100,13 @@ public:
     /// (or `kiosktwin merge`'s). One transaction; returns the comparison id.
     std::int64_t record_comparison(const nlohmann::json& result, const std::string& recorded_at);
 
+    /// `kiosktwin run --json`'s object of run `run_id` (0: the latest), as
+    /// recorded. Throws StoreError if there is no such run.
+    nlohmann::json run_result(std::int64_t run_id = 0) const;
+    /// `kiosktwin compare --json`'s object of comparison `comparison_id` (0:
+    /// the latest). Throws StoreError if there is no such comparison.
+    nlohmann::json comparison_result(std::int64_t comparison_id = 0) const;
+
     /// Runs recorded so far.
     std::int64_t runs() const;
     /// A single integer from a query (for tests and tools).
