@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace kiosktwin::analysis {
 
@@ -21,6 +22,14 @@ std::vector<MetricSummary> summarise(const std::vector<MetricDef>& defs,
         out.push_back(std::move(s));
     }
     return out;
+}
+
+std::string figure(double x) {
+    if (!std::isfinite(x)) return "-";
+    const double a = std::fabs(x);
+    char s[48];
+    std::snprintf(s, sizeof s, "%.*f", a >= 1000 ? 0 : a >= 100 ? 1 : 2, x);
+    return s;
 }
 
 nlohmann::json metrics_json(const std::vector<MetricSummary>& metrics) {

@@ -182,8 +182,8 @@ nlohmann::json header_of(const std::vector<Variant>& variants, const CompareOpti
 }
 
 std::string cell(const sim::ConfidenceInterval& ci, const char* mark = "") {
-    return std::isfinite(ci.half_width) ? fmt::format("{} ± {}{}", number(ci.mean), number(ci.half_width), mark)
-                                        : number(ci.mean) + mark;
+    return std::isfinite(ci.half_width) ? fmt::format("{} ± {}{}", analysis::figure(ci.mean), analysis::figure(ci.half_width), mark)
+                                        : analysis::figure(ci.mean) + mark;
 }
 
 void print_comparison(const nlohmann::json& header, const analysis::Comparison& c,
@@ -234,7 +234,7 @@ void print_comparison(const nlohmann::json& header, const analysis::Comparison& 
         row(c.metrics[m].label, c.metrics[m].unit, cells);
     }
     fmt::print("\nReplications for a paired interval of ± {} % of the baseline's mean (now {}):\n",
-               number(100 * c.options.precision), c.replications);
+               analysis::figure(100 * c.options.precision), c.replications);
     std::vector<std::string> needs;
     for (std::size_t m = 0; m < c.metrics.size(); ++m) {
         std::optional<std::uint64_t> most;
@@ -309,16 +309,14 @@ int run_compare(const CompareOptions& opt) {
     std::optional<analysis::Shard> shard = analysis::Shard{};
     if (!opt.shard.empty() && !(shard = analysis::parse_shard(opt.shard)))
         throw CLI::ValidationError("--shard", "expected I/N with 0 <= I < N, got \"" + opt.shard + "\"");
-    if (!opt.goal.empty()) {
-        const auto goal = analysis::parse_goal(opt.goal);
-        if (!goal) throw CLI::ValidationError("--goal", "expected METRIC<=X (or <, >=, >), got \"" + opt.goal + "\"");
-    }
+    const std::optional<analysis::Goal> goal = opt.goal.empty() ? std::nullopt : analysis::parse_goal(opt.goal);
+    if (!opt.goal.empty() && !goal)
+        throw CLI::ValidationError("--goal", "expected METRIC<=X (or <, >=, >), got \"" + opt.goal + "\"");
     const std::vector<Variant> variants = load_variants(opt, exit_code);
     if (exit_code != exit_ok) return exit_code;
     nlohmann::json header = header_of(variants, opt);
     const auto& metrics = metrics_of(header["kind"].get<std::string>());
-    if (!opt.goal.empty()) {
-        const auto goal = analysis::parse_goal(opt.goal);
+    if (goal) {
         if (std::none_of(metrics.begin(), metrics.end(), [&](const auto& m) { return m.key == goal->metric; })) {
             std::string keys;
             for (const auto& m : metrics) keys += " " + m.key;

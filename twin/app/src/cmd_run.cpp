@@ -45,7 +45,7 @@ void print_report(const LoadedScenario& ls, const analysis::HallStudy& study, do
     fmt::print("KioskTwin {} — run of scenario \"{}\"\n", KIOSKTWIN_VERSION, s.name);
     if (!s.description.empty()) fmt::print("  {}\n", s.description);
     fmt::print("  file {}\n  sha256 {}\n  seed {}, {} replication{} of {} days\n\n", ls.file, ls.sha256, s.seed,
-               s.replications, s.replications == 1 ? "" : "s", number(s.horizon_days));
+               s.replications, s.replications == 1 ? "" : "s", analysis::figure(s.horizon_days));
 
     fmt::print("Settings\n");
     auto shown = [](const world::Knob& k) {
@@ -63,12 +63,12 @@ void print_report(const LoadedScenario& ls, const analysis::HallStudy& study, do
     fmt::print("\nResults: mean over {} replications, with the half-width of its 95 % confidence interval\n",
                s.replications);
     for (const auto& m : study.metrics) {
-        const std::string hw = std::isfinite(m.ci.half_width) ? "± " + number(m.ci.half_width) : "";
-        fmt::print("  {:<32} {:>9} {:<10} {}\n", m.def.label, number(m.ci.mean), hw, m.def.unit);
+        const std::string hw = std::isfinite(m.ci.half_width) ? "± " + analysis::figure(m.ci.half_width) : "";
+        fmt::print("  {:<32} {:>9} {:<10} {}\n", m.def.label, analysis::figure(m.ci.mean), hw, m.def.unit);
     }
     const double mevents = static_cast<double>(study.events) / 1e6;
     fmt::print("\n{} simulated days in {:.3f} s on {} thread{} ({:.2f} M events, {:.1f} M events/s)\n",
-               number(study.simulated_days), wall_s, jobs, jobs == 1 ? "" : "s", mevents,
+               analysis::figure(study.simulated_days), wall_s, jobs, jobs == 1 ? "" : "s", mevents,
                wall_s > 0 ? mevents / wall_s : 0.0);
 }
 
@@ -84,19 +84,19 @@ void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& stud
     fmt::print("KioskTwin {} — run of site scenario \"{}\"\n", KIOSKTWIN_VERSION, s.name);
     if (!s.description.empty()) fmt::print("  {}\n", s.description);
     fmt::print("  file {}\n  sha256 {}\n  seed {}, {} replication{} of {} days\n\n", ls.file, ls.sha256, s.world.seed,
-               s.replications, s.replications == 1 ? "" : "s", number(s.horizon_days));
+               s.replications, s.replications == 1 ? "" : "s", analysis::figure(s.horizon_days));
     fmt::print("Sites\n");
     for (const world::SiteSpec& site : s.world.sites) {
         const std::string hours = site.hours.always_open
                                       ? std::string("7x24 (R-5-3)")
                                       : fmt::format("{}-{}, {} h/week", clock_of(site.hours.open_h), clock_of(site.hours.close_h),
-                                                    number(site.hours.hours_per_week()));
+                                                    analysis::figure(site.hours.hours_per_week()));
         fmt::print("  {:<10} {} — {}, {} kiosk{}, {}, {} helper{}, {} technician{}\n", site.id, site.name, site.venue,
                    site.kiosks.size(), site.kiosks.size() == 1 ? "" : "s", hours, site.staff.helpers,
                    site.staff.helpers == 1 ? "" : "s", site.staff.technicians, site.staff.technicians == 1 ? "" : "s");
         if (!site.plan.empty())
             fmt::print("  {:<10} floor {} x {} m, {} entrance{}, {} queue area{}, {} help desk{}; {}\n", "",
-                       number(site.plan.width_m), number(site.plan.depth_m), site.plan.entrances.size(),
+                       analysis::figure(site.plan.width_m), analysis::figure(site.plan.depth_m), site.plan.entrances.size(),
                        site.plan.entrances.size() == 1 ? "" : "s", site.plan.queue_areas.size(),
                        site.plan.queue_areas.size() == 1 ? "" : "s", site.plan.help_desks.size(),
                        site.plan.help_desks.size() == 1 ? "" : "s",
@@ -106,31 +106,31 @@ void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& stud
     }
     fmt::print("\nClause-10 metrics (R-10.1-1): mean over {} replications ± half-width of the 95 % CI\n", s.replications);
     for (const auto& m : study.metrics) {
-        const std::string hw = std::isfinite(m.ci.half_width) ? "± " + number(m.ci.half_width) : "";
-        fmt::print("  {:<40} {:>9} {:<10} {:<18} {}\n", m.def.label, number(m.ci.mean), hw, m.def.unit, m.def.requirement);
+        const std::string hw = std::isfinite(m.ci.half_width) ? "± " + analysis::figure(m.ci.half_width) : "";
+        fmt::print("  {:<40} {:>9} {:<10} {:<18} {}\n", m.def.label, analysis::figure(m.ci.mean), hw, m.def.unit, m.def.requirement);
     }
     fmt::print("\nReference targets (R-10.1-2)\n");
     for (const auto& [key, t] : study.targets.items())
-        fmt::print("  {:<14} {} {} %: {} % — {}\n", key, t["rule"].get<std::string>(), number(t["target"].get<double>()),
-                   number(t["estimate"].get<double>()),
+        fmt::print("  {:<14} {} {} %: {} % — {}\n", key, t["rule"].get<std::string>(), analysis::figure(t["target"].get<double>()),
+                   analysis::figure(t["estimate"].get<double>()),
                    t["met"].get<bool>() ? (t.value("confident", false) ? "met" : "met (within the CI's uncertainty)")
                                         : (t.value("confident", false) ? "NOT met" : "not met (within the CI's uncertainty)"));
     const auto& reasons = study.tables["bad_review_reasons"];
     if (!reasons.empty()) {
         fmt::print("\n差评 reasons (R-11.3-1), per replication:");
-        for (const auto& [k, v] : reasons.items()) fmt::print(" {} {}", k, number(v.get<double>()));
+        for (const auto& [k, v] : reasons.items()) fmt::print(" {} {}", k, analysis::figure(v.get<double>()));
         fmt::print("\n");
     }
     const auto& causes = study.tables["tickets_by_root_cause"];
     if (!causes.empty()) {
         fmt::print("Fault tickets by root cause (R-10.3-1), per replication:");
-        for (const auto& [k, v] : causes.items()) fmt::print(" {} {}", k, number(v.get<double>()));
+        for (const auto& [k, v] : causes.items()) fmt::print(" {} {}", k, analysis::figure(v.get<double>()));
         fmt::print("\n");
     }
     fmt::print("\nFormulas: kiosktwin run --json prints each metric's formula; per-item, per-kiosk and per-day 办件量 too.\n");
     const double mevents = static_cast<double>(study.events) / 1e6;
     fmt::print("\n{} simulated days, {} kiosk sessions in {:.2f} s on {} thread{} ({:.2f} M events, {:.0f} sessions/s)\n",
-               number(study.simulated_days), study.sessions, wall_s, jobs, jobs == 1 ? "" : "s", mevents,
+               analysis::figure(study.simulated_days), study.sessions, wall_s, jobs, jobs == 1 ? "" : "s", mevents,
                wall_s > 0 ? static_cast<double>(study.sessions) / wall_s : 0.0);
     if (!recorded.empty()) fmt::print("Recorded in {}\n", recorded);
 }

@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -58,12 +57,6 @@ LoadedScenario load_scenario(const std::string& file, const std::vector<std::str
     if (world::is_site_scenario(doc) || hall_as_world) take(world::load_site_scenario(doc), out.sites);
     else take(world::load_hall_scenario(doc), out.scenario);
     return out;
-}
-
-std::string number(double x) {
-    if (!std::isfinite(x)) return "-";
-    const double a = std::fabs(x);
-    return a >= 1000 ? fmt::format("{:.0f}", x) : a >= 100 ? fmt::format("{:.1f}", x) : fmt::format("{:.2f}", x);
 }
 
 std::size_t display_width(std::string_view text) {

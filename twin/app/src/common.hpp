@@ -73,9 +73,6 @@ private:
 enum class JsonFile { ok, missing, malformed };
 JsonFile read_json_file(const std::string& path, double wait_s, nlohmann::json& out, const std::function<void()>& on_wait = {});
 
-/// A figure for a report: 2 decimals under 100, 1 under 1000, none above; "-" if not finite.
-std::string number(double x);
-
 /// Columns `text` takes on a terminal: a code point each, two for CJK and fullwidth forms.
 std::size_t display_width(std::string_view text);
 /// `text` padded with spaces to `width` columns, on the right (left-aligned) or on the left.

@@ -16,6 +16,7 @@ namespace kiosktwin::report {
 namespace {
 
 using nlohmann::json;
+using analysis::figure;
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
 // ---------------------------------------------------------------- series ---
@@ -96,13 +97,6 @@ std::string fixed(double x, int decimals = 2) {
     char s[48];
     std::snprintf(s, sizeof s, "%.*f", decimals, x);
     return s;
-}
-
-// Like the text reports: 2 decimals under 100, 1 under 1000, none above.
-std::string figure(double x) {
-    if (!std::isfinite(x)) return "–";
-    const double a = std::fabs(x);
-    return fixed(x, a >= 1000 ? 0 : a >= 100 ? 1 : 2);
 }
 
 std::string csv_field(const std::string& s) {

@@ -96,6 +96,10 @@ struct MetricSummary {
 std::vector<MetricSummary> summarise(const std::vector<MetricDef>& defs,
                                      const std::vector<std::vector<double>>& values, double level = 0.95);
 
+/// A figure as the reports print it: 2 decimals under 100, 1 under 1000,
+/// none above; "-" if not finite.
+std::string figure(double x);
+
 /// {key: {"label", "unit", "formula"?, "requirement"?, "mean", "min", "max",
 /// "ci95_half_width", "ci95": [lo, hi]}} (null interval from one replication).
 nlohmann::json metrics_json(const std::vector<MetricSummary>& metrics);
