@@ -195,6 +195,14 @@ City district_of(const City& city, std::uint16_t district) {
     out.districts.erase(std::remove_if(out.districts.begin(), out.districts.end(),
                                        [&](const District& d) { return d.id != district; }),
                         out.districts.end());
+    // The city's sites, budget and 24-hour minimum in proportion to the district's demand.
+    double all = 0, here = 0;
+    for (const DemandCell& cell : city.problem.cells) all += cell.weight;
+    for (const DemandCell& cell : out.problem.cells) here += cell.weight;
+    const double share = all > 0 ? here / all : 0;
+    if (city.problem.sites > 0) out.problem.sites = std::max(1, static_cast<int>(std::lround(city.problem.sites * share)));
+    if (city.problem.budget > 0) out.problem.budget = std::round(city.problem.budget * share);
+    if (city.problem.min_24h > 0) out.problem.min_24h = std::min(out.problem.sites, static_cast<int>(std::lround(city.problem.min_24h * share)));
     return out;
 }
 
@@ -202,10 +210,12 @@ City synthetic_city(std::uint64_t seed) {
     sim::Rng rng(seed);
     City c;
     c.name = "synthetic";
-    c.description = "A synthetic city of four districts, 24 x 24 km: a dense centre (中心城区), two fringe districts "
+    c.description = "A synthetic city of seven districts, 24 x 24 km: a dense centre of two (中心城区), four fringe districts "
                     "(城乡结合部) and a township district of villages (乡镇); cells of 200 m with residents and foot "
                     "traffic, 300 candidate sites of the venue types of R-5-1, one service hall per district open.";
-    c.districts = {{1, "中心区 Centre"}, {2, "东城区 East fringe"}, {3, "西城区 West fringe"}, {4, "南乡 Townships"}};
+    c.districts = {{1, "老城区 Old town"},          {2, "新城区 New town"},          {3, "东北区 North-east fringe"},
+                   {4, "西北区 North-west fringe"}, {5, "东南区 South-east fringe"}, {6, "西南区 South-west fringe"},
+                   {7, "南乡 Townships"}};
     auto shape = [](std::initializer_list<double> raw) {
         std::array<double, 24> h{};
         std::size_t k = 0;
@@ -240,10 +250,12 @@ City synthetic_city(std::uint64_t seed) {
                 residents += b.peak * std::exp(-d2 / (2 * b.sigma * b.sigma));
             }
             residents *= rng.uniform(0.6, 1.4);
-            if (residents < 25) continue;  // fields, water, hills
+            if (residents < 8) continue;  // fields, water, hills
             const double r_centre = std::hypot(x - 12000, y - 14000);
             const AreaType area = y < 8000 ? AreaType::township : r_centre < 4000 ? AreaType::centre : AreaType::fringe;
-            const std::uint16_t district = area == AreaType::township ? 4 : area == AreaType::centre ? 1 : x >= 12000 ? 2 : 3;
+            const std::uint16_t district = area == AreaType::township ? 7
+                                           : area == AreaType::centre ? (x < 12000 ? 1 : 2)
+                                                                      : static_cast<std::uint16_t>(3 + (x < 12000 ? 1 : 0) + (y < 14000 ? 2 : 0));
             const bool core = r_centre < 1500 || std::hypot(x - 18500, y - 15500) < 800 || std::hypot(x - 5500, y - 15000) < 800;
             const double traffic = residents * (core ? rng.uniform(2, 5) : rng.uniform(0.05, 0.4));
             const std::string profile = core ? (r_centre < 800 ? "office" : "commercial") : "residential";
@@ -274,7 +286,7 @@ City synthetic_city(std::uint64_t seed) {
                                            {"mall", 24, 0.3}, {"transport_hub", 32, 0.8}};
     static constexpr VenueCost township[] = {{"community", 9, 0.5}, {"bank_post_telecom", 10, 0.6}, {"park", 12, 0.2}};
     int n = 0;
-    for (std::uint16_t d = 1; d <= 4; ++d) {  // the existing service halls
+    for (std::uint16_t d = 1; d <= 7; ++d) {  // the existing service halls
         const DemandCell* best = nullptr;
         for (const DemandCell& cell : c.problem.cells)
             if (cell.district == d && (!best || cell.weight > best->weight)) best = &cell;
@@ -284,7 +296,7 @@ City synthetic_city(std::uint64_t seed) {
         const DemandCell& at = sample_cell();
         const VenueCost* table = at.area == AreaType::centre ? centre : at.area == AreaType::fringe ? fringe : township;
         const std::size_t size = at.area == AreaType::centre ? std::size(centre) : at.area == AreaType::fringe ? std::size(fringe) : std::size(township);
-        const VenueCost& v = table[static_cast<std::size_t>(rng.uniform(0, static_cast<double>(size)))];
+        const VenueCost& v = table[std::min(size - 1, static_cast<std::size_t>(rng.uniform(0, static_cast<double>(size))))];
         ++n;
         char id[8];
         std::snprintf(id, sizeof id, "C%03d", n);

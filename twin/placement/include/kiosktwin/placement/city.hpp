@@ -56,13 +56,15 @@ struct CityProblem {
 City read_city(const nlohmann::json& doc, std::vector<CityProblem>& problems);
 nlohmann::json to_json(const City& city);
 
-/// The synthetic city of `assets/cities/synthetic.json`: four districts (a
-/// dense centre, two fringe districts, a township district of villages),
+/// The synthetic city of `assets/cities/synthetic.json`: seven districts (a
+/// dense centre of two, four fringe districts, a township district of villages),
 /// about 10,000 cells of 200 m and 300 candidate sites of the venue types of
 /// R-5-1, one service hall per district already open. Deterministic.
 City synthetic_city(std::uint64_t seed = 20261128);
 
-/// The part of a city in one district (cells and candidates), for an exact solve.
+/// The part of a city in one district (cells and candidates), for an exact
+/// solve; its sites, budget and 24-hour minimum are the city's in proportion
+/// to the district's share of the demand (at least one site).
 City district_of(const City& city, std::uint16_t district);
 
 }  // namespace kiosktwin::placement
