@@ -454,4 +454,63 @@ nlohmann::json to_json(const SiteStudy& study) {
             {"simulated_days", study.simulated_days}};
 }
 
+std::vector<PerSite> per_site(const SiteStudy& study, const world::SiteScenario& s) {
+    const std::size_t n = s.world.sites.size();
+    struct Acc {
+        sim::Tally arrivals, served, gave_up, wait, over;
+    };
+    std::vector<Acc> acc(n);
+    const double days = s.horizon_days > 0 ? s.horizon_days : 1.0;
+    const double target_min = s.wait_target_min;
+    for (const SiteRecords& r : study.records) {
+        std::vector<std::uint64_t> arrived(n), served(n), gave_up(n), over(n);
+        std::vector<sim::Tally> wait(n);
+        for (const world::CitizenRecord& c : r.citizens) {
+            if (c.site >= n) continue;
+            ++arrived[c.site];
+            const double waited_min = std::chrono::duration<double, std::ratio<60>>(c.waited).count();
+            if (c.fate == world::CitizenFate::served) {
+                ++served[c.site];
+                wait[c.site].add(waited_min);
+            } else {
+                ++gave_up[c.site];
+            }
+            if (target_min > 0 && waited_min > target_min) ++over[c.site];
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            const double a = static_cast<double>(arrived[k]);
+            acc[k].arrivals.add(a / days);
+            if (arrived[k] == 0) continue;
+            acc[k].served.add(100.0 * static_cast<double>(served[k]) / a);
+            acc[k].gave_up.add(100.0 * static_cast<double>(gave_up[k]) / a);
+            acc[k].over.add(100.0 * static_cast<double>(over[k]) / a);
+            if (wait[k].count() > 0) acc[k].wait.add(wait[k].mean());
+        }
+    }
+    std::vector<PerSite> out;
+    for (std::size_t k = 0; k < n; ++k)
+        out.push_back({s.world.sites[k].id, s.world.sites[k].name, sim::confidence_interval(acc[k].arrivals),
+                       sim::confidence_interval(acc[k].served), sim::confidence_interval(acc[k].gave_up),
+                       sim::confidence_interval(acc[k].wait), sim::confidence_interval(acc[k].over)});
+    return out;
+}
+
+nlohmann::json to_json(const std::vector<PerSite>& sites) {
+    auto ci = [](const sim::ConfidenceInterval& c) {
+        nlohmann::json j{{"mean", std::isfinite(c.mean) ? nlohmann::json(c.mean) : nlohmann::json()}};
+        j["ci95_half_width"] = std::isfinite(c.half_width) ? nlohmann::json(c.half_width) : nlohmann::json();
+        return j;
+    };
+    nlohmann::json out = nlohmann::json::array();
+    for (const PerSite& k : sites)
+        out.push_back({{"id", k.id},
+                       {"name", k.name},
+                       {"arrivals_day", ci(k.arrivals_day)},
+                       {"served_pct", ci(k.served_pct)},
+                       {"gave_up_pct", ci(k.gave_up_pct)},
+                       {"wait_mean_min", ci(k.wait_mean_min)},
+                       {"over_target_pct", ci(k.over_target_pct)}});
+    return out;
+}
+
 }  // namespace kiosktwin::analysis

@@ -623,6 +623,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
         exit_code = bench_site(options);
     });
     add_bench_panel(*bench, exit_code);
+    add_bench_place(*bench, exit_code);
 }
 
 }  // namespace kiosktwin::app

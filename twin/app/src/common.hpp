@@ -100,8 +100,10 @@ void add_panel_command(CLI::App& app, int& exit_code);
 void add_compare_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
+void add_place_command(CLI::App& app, int& exit_code);
 /// `bench panel`, registered by add_bench_command.
 void add_bench_panel(CLI::App& bench, int& exit_code);
+void add_bench_place(CLI::App& bench, int& exit_code);
 
 /// The gateway inside `serve`: default configuration, the keys of
 /// assets/gateway/keys.json, journal `db` ("" = in memory), started. Null

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     add_compare_command(app, exit_code);
     add_merge_command(app, exit_code);
     add_report_command(app, exit_code);
+    add_place_command(app, exit_code);
     add_validate_command(app, exit_code);
     add_serve_command(app, exit_code);
     add_kiosk_command(app, exit_code);

@@ -15,7 +15,7 @@ using nlohmann::json;
 const std::set<std::string>& venues() {
     // R-5-1's venue types.
     static const std::set<std::string> v{"service_hall", "24h_room", "community", "park", "mall",
-                                         "office", "bank_post_telecom", "transport_hub"};
+                                         "office_building", "outlet", "transport_hub"};
     return v;
 }
 
@@ -133,10 +133,11 @@ City read_city(const json& doc, std::vector<CityProblem>& problems) {
         Candidate cand;
         cand.id = r.text(k.value("id", json()), path + "/id");
         if (!ids.insert(cand.id).second) r.fail(path + "/id", "\"" + cand.id + "\" given twice");
+        cand.name = k.contains("name") ? r.text(k["name"], path + "/name") : cand.id;
         cand.venue = r.text(k.value("venue", json()), path + "/venue");
         if (!venues().count(cand.venue))
-            r.fail(path + "/venue", "expected a venue type of R-5-1: service_hall, 24h_room, community, park, mall, office, "
-                                    "bank_post_telecom, transport_hub");
+            r.fail(path + "/venue", "expected a venue type of R-5-1: service_hall, 24h_room, community, park, mall, "
+                                    "office_building, outlet, transport_hub");
         cand.x = r.number(k.value("x", json()), path + "/x", -1e7, 1e7);
         cand.y = r.number(k.value("y", json()), path + "/y", -1e7, 1e7);
         cand.district = static_cast<std::uint16_t>(r.number(k.value("district", json()), path + "/district", 0, 65535));
@@ -144,6 +145,7 @@ City read_city(const json& doc, std::vector<CityProblem>& problems) {
         cand.cost = r.number(k.value("cost", json(0)), path + "/cost", 0, 1e9);
         cand.feasible_24h = k.value("feasible_24h", false);
         cand.existing = k.value("existing", false);
+        if (k.contains("kiosks")) cand.kiosks = static_cast<int>(r.number(k["kiosks"], path + "/kiosks", 0, 1000));
         c.problem.candidates.push_back(std::move(cand));
     }
     if (c.problem.cells.empty() && problems.empty()) r.fail("/cells/rows", "a city needs demand cells");
@@ -163,7 +165,7 @@ json to_json(const City& c) {
     }
     json candidates = json::array();
     for (const Candidate& k : c.problem.candidates)
-        candidates.push_back({{"id", k.id}, {"venue", k.venue}, {"x", k.x}, {"y", k.y}, {"district", k.district},
+        candidates.push_back({{"id", k.id}, {"name", k.name}, {"venue", k.venue}, {"kiosks", k.kiosks}, {"x", k.x}, {"y", k.y}, {"district", k.district},
                               {"cost", k.cost}, {"feasible_24h", k.feasible_24h}, {"existing", k.existing}});
     json districts = json::array();
     for (const District& d : c.districts) districts.push_back({{"id", d.id}, {"name", d.name}});
@@ -279,18 +281,22 @@ City synthetic_city(std::uint64_t seed) {
         const char* venue;
         double cost;
         double p24;  // chance the site can host a 24-hour room
+        const char* label;
     };
-    static constexpr VenueCost centre[] = {{"mall", 28, 0.3}, {"office", 22, 0.2}, {"transport_hub", 36, 0.8},
-                                           {"bank_post_telecom", 14, 0.7}, {"community", 12, 0.4}};
-    static constexpr VenueCost fringe[] = {{"community", 11, 0.5}, {"park", 16, 0.3}, {"bank_post_telecom", 13, 0.7},
-                                           {"mall", 24, 0.3}, {"transport_hub", 32, 0.8}};
-    static constexpr VenueCost township[] = {{"community", 9, 0.5}, {"bank_post_telecom", 10, 0.6}, {"park", 12, 0.2}};
+    static constexpr VenueCost centre[] = {{"mall", 28, 0.3, "商场"}, {"office_building", 22, 0.2, "楼宇"}, {"transport_hub", 36, 0.8, "交通枢纽"},
+                                           {"outlet", 14, 0.7, "网点"}, {"community", 12, 0.4, "社区"}};
+    static constexpr VenueCost fringe[] = {{"community", 11, 0.5, "社区"}, {"park", 16, 0.3, "园区"}, {"outlet", 13, 0.7, "网点"},
+                                           {"mall", 24, 0.3, "商场"}, {"transport_hub", 32, 0.8, "交通枢纽"}};
+    static constexpr VenueCost township[] = {{"community", 9, 0.5, "社区"}, {"outlet", 10, 0.6, "网点"}, {"park", 12, 0.2, "园区"}};
     int n = 0;
     for (std::uint16_t d = 1; d <= 7; ++d) {  // the existing service halls
         const DemandCell* best = nullptr;
         for (const DemandCell& cell : c.problem.cells)
             if (cell.district == d && (!best || cell.weight > best->weight)) best = &cell;
-        c.problem.candidates.push_back({"H" + std::to_string(d), "service_hall", best->x, best->y, d, 0, true, true});
+        Candidate hall{"H" + std::to_string(d), "service_hall", best->x, best->y, d, 0, true, true};
+        hall.name = c.districts[d - 1u].name.substr(0, c.districts[d - 1u].name.find(' ')) + "政务服务中心";
+        hall.kiosks = 6;
+        c.problem.candidates.push_back(std::move(hall));
     }
     while (n < 300) {
         const DemandCell& at = sample_cell();
@@ -300,8 +306,10 @@ City synthetic_city(std::uint64_t seed) {
         ++n;
         char id[8];
         std::snprintf(id, sizeof id, "C%03d", n);
-        c.problem.candidates.push_back({id, v.venue, std::round(at.x + rng.uniform(-90, 90)), std::round(at.y + rng.uniform(-90, 90)),
-                                        at.district, std::round(v.cost * rng.uniform(0.8, 1.25)), rng.uniform01() < v.p24, false});
+        Candidate site{id, v.venue, std::round(at.x + rng.uniform(-90, 90)), std::round(at.y + rng.uniform(-90, 90)),
+                       at.district, std::round(v.cost * rng.uniform(0.8, 1.25)), rng.uniform01() < v.p24, false};
+        site.name = std::string(v.label) + " " + id;
+        c.problem.candidates.push_back(std::move(site));
     }
     return c;
 }

@@ -65,6 +65,10 @@ void Drawing::line(double x1, double y1, double x2, double y2, double stroke, Co
     m_shapes.push_back({Shape::line, x1, y1, x2, y2, stroke, colour, {}, {}});
 }
 
+void Drawing::ring(double cx, double cy, double r, double stroke, Colour colour) {
+    m_shapes.push_back({Shape::ring, cx, cy, r, cx, stroke, colour, {}, {}});
+}
+
 void Drawing::disc(double cx, double cy, double r, Colour fill, std::string title) {
     m_shapes.push_back({Shape::disc, cx, cy, cx, cy, r, fill, {}, std::move(title)});
 }
@@ -111,6 +115,10 @@ std::string Drawing::svg() const {
             out += "<circle cx=\"" + num(s.x1) + "\" cy=\"" + num(s.y1) + "\" r=\"" + num(s.stroke) + "\" fill=\"" +
                    s.colour.css() + "\">" + title + "</circle>\n";
             break;
+        case Shape::ring:
+            out += "<circle cx=\"" + num(s.x1) + "\" cy=\"" + num(s.y1) + "\" r=\"" + num(s.x2) +
+                   "\" fill=\"none\" stroke=\"" + s.colour.css() + "\" stroke-width=\"" + num(s.stroke) + "\"/>\n";
+            break;
         case Shape::text:
             out += "<text x=\"" + num(s.x1) + "\" y=\"" + num(s.y1) + "\" font-size=\"" + num(s.stroke) +
                    "\" text-anchor=\"" + s.anchor + "\" fill=\"" + s.colour.css() + "\">" + escape(s.label) + "</text>\n";
@@ -151,6 +159,13 @@ std::vector<std::uint8_t> Drawing::png() const {
                 if (ex * ex + ey * ey <= r * r) put(x, y, c);
             }
     };
+    // Every pixel whose centre is within stroke/2 of the circle.
+    auto ring_pixels = [&](double cx, double cy, double r, double stroke, Colour c) {
+        const double half = std::max(0.5, stroke / 2), outer = r + half;
+        for (int y = std::max(0, static_cast<int>(std::floor(cy - outer))); y <= std::min(m_h - 1, static_cast<int>(std::ceil(cy + outer))); ++y)
+            for (int x = std::max(0, static_cast<int>(std::floor(cx - outer))); x <= std::min(m_w - 1, static_cast<int>(std::ceil(cx + outer))); ++x)
+                if (std::fabs(std::hypot(x + 0.5 - cx, y + 0.5 - cy) - r) <= half) put(x, y, c);
+    };
     fill(0, 0, m_w, m_h, m_background);
     for (const Shape& s : m_shapes) {
         switch (s.kind) {
@@ -163,6 +178,7 @@ std::vector<std::uint8_t> Drawing::png() const {
             break;
         case Shape::line: segment(s.x1, s.y1, s.x2, s.y2, s.stroke, s.colour); break;
         case Shape::disc: segment(s.x1, s.y1, s.x1, s.y1, 2 * s.stroke, s.colour); break;
+        case Shape::ring: ring_pixels(s.x1, s.y1, s.x2, s.stroke, s.colour); break;
         case Shape::text: break;  // labels live in the SVG and the HTML around the image
         }
     }

@@ -580,4 +580,219 @@ Report comparison_report(const json& result) {
     return rep;
 }
 
+// ------------------------------------------------------------- placement ---
+
+Drawing placement_map(const placement::City& city, const std::vector<std::string>& chosen, int width) {
+    const placement::Problem& p = city.problem;
+    double x0 = std::numeric_limits<double>::infinity(), y0 = x0, x1 = -x0, y1 = -x0;
+    auto extend = [&](double x, double y) {
+        x0 = std::min(x0, x);
+        x1 = std::max(x1, x);
+        y0 = std::min(y0, y);
+        y1 = std::max(y1, y);
+    };
+    for (const auto& c : p.cells) extend(c.x, c.y);
+    for (const auto& c : p.candidates) extend(c.x, c.y);
+    if (!std::isfinite(x0)) {
+        x0 = y0 = 0;
+        x1 = y1 = 1000;
+    }
+    const double block = 400, margin = 20;
+    x0 -= block;
+    y0 -= block;
+    x1 += block;
+    y1 += block;
+    const double scale = (width - 2 * margin) / std::max(1.0, x1 - x0);
+    const int height = static_cast<int>(std::ceil((y1 - y0) * scale + 2 * margin + 24));
+    Drawing d(width, height, Colour{250, 250, 247});
+    auto X = [&](double x) { return margin + (x - x0) * scale; };
+    auto Y = [&](double y) { return margin + 24 + (y1 - y) * scale; };  // north up
+
+    // Demand on 400 m blocks.
+    std::map<std::pair<long, long>, double> blocks;
+    for (const auto& c : p.cells)
+        blocks[{std::lround(std::floor((c.x - x0) / block)), std::lround(std::floor((c.y - y0) / block))}] += c.weight;
+    double top = 0;
+    for (const auto& [k, w] : blocks) top = std::max(top, w);
+    for (const auto& [k, w] : blocks) {
+        const double bx = x0 + static_cast<double>(k.first) * block, by = y0 + static_cast<double>(k.second) * block;
+        d.rect(X(bx), Y(by + block), block * scale + 0.6, block * scale + 0.6, heat_colour(top > 0 ? std::sqrt(w / top) : 0), {},
+               fixed(w, 1) + " visits a day");
+    }
+    // District names at their demand's centre.
+    for (const auto& district : city.districts) {
+        double sx = 0, sy = 0, sw = 0;
+        for (const auto& c : p.cells)
+            if (c.district == district.id) {
+                sx += c.x * c.weight;
+                sy += c.y * c.weight;
+                sw += c.weight;
+            }
+        if (sw > 0) d.text(X(sx / sw), Y(sy / sw) - 14, district.name, 12, "middle", Colour{30, 30, 30});
+    }
+    auto radius_at = [&](const placement::Candidate& k) {
+        const placement::DemandCell* nearest = nullptr;
+        double best = std::numeric_limits<double>::infinity();
+        for (const auto& c : p.cells) {
+            const double dist = std::hypot(c.x - k.x, c.y - k.y);
+            if (dist < best) {
+                best = dist;
+                nearest = &c;
+            }
+        }
+        return p.radius_m[static_cast<std::size_t>(nearest ? nearest->area : placement::AreaType::centre)];
+    };
+    const Colour candidate{120, 120, 120}, existing{33, 80, 160}, picked{200, 30, 45};
+    std::map<std::string, std::size_t> rank;
+    for (std::size_t r = 0; r < chosen.size(); ++r) rank[chosen[r]] = r + 1;
+    for (const auto& k : p.candidates)
+        if (!k.existing && !rank.count(k.id)) d.disc(X(k.x), Y(k.y), 2, candidate, k.id + " " + k.name + " (" + k.venue + ")");
+    for (const auto& k : p.candidates)
+        if (k.existing) {
+            d.ring(X(k.x), Y(k.y), radius_at(k) * scale, 1.5, existing);
+            d.rect(X(k.x) - 5, Y(k.y) - 5, 10, 10, existing, {}, k.id + " " + k.name + " (existing)");
+        }
+    for (const auto& k : p.candidates) {
+        const auto r = rank.find(k.id);
+        if (r == rank.end()) continue;
+        d.ring(X(k.x), Y(k.y), radius_at(k) * scale, 2, picked);
+        d.disc(X(k.x), Y(k.y), 5, picked, "#" + std::to_string(r->second) + " " + k.id + " " + k.name + " (" + k.venue + ")");
+        d.text(X(k.x) + 7, Y(k.y) - 6, std::to_string(r->second), 11, "start", picked);
+    }
+    // Scale bar: 1 km.
+    d.line(margin, 14, margin + 1000 * scale, 14, 2, k_ink);
+    d.text(margin + 1000 * scale + 6, 18, "1 km", 11, "start", k_ink);
+    return d;
+}
+
+Report placement_report(const json& result, const placement::City& city) {
+    Report out;
+    const json& sol = field(result, "solution");
+    const json& cov = field(result, "coverage");
+    const json& prob = field(result, "problem");
+    const json& sites = field(result, "sites");
+    const json& sim = field(result, "simulation");
+    std::vector<std::string> chosen;
+    for (const json& s : sites)
+        if (!s.value("existing", false)) chosen.push_back(s.value("id", std::string()));
+
+    std::string h = page_head("Placement — " + city.name);
+    h += "<h1>Where the next kiosks go — " + escape(city.name) + "</h1>\n<p class=\"meta\">" +
+         escape(field(result, "city").value("file", std::string())) + " · sha256 <code>" +
+         escape(field(result, "city").value("sha256", std::string())) + "</code>" +
+         (field(result, "city").contains("district") && !field(result, "city")["district"].is_null()
+              ? " · district " + escape(field(result, "city")["district"].dump())
+              : std::string()) +
+         "</p>\n<p class=\"meta\">" + escape(city.description) + "</p>\n";
+
+    h += "<h2>The answer</h2>\n<table>\n";
+    auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + k + "</th><td class=\"n\">" + v + "</td></tr>\n"; };
+    const std::string objective = prob.value("objective", std::string());
+    row("Objective", escape(objective == "max_cover" ? "maximal covering (visits a day within the 15-minute circle)"
+                                                     : "p-median (demand-weighted distance to the nearest site)"));
+    row("Method", escape(sol.value("method", std::string())) +
+                      (sol.value("optimal", false) ? " — <span class=\"yes\">proven optimal</span>" : std::string()));
+    row("Value / bound", fixed(number_or_nan(field(sol, "value")), 1) + " / " + fixed(number_or_nan(field(sol, "bound")), 1) +
+                             (objective == "max_cover" ? " visits a day" : " visit-km a day"));
+    row("Gap to the bound", fixed(100 * number_or_nan(field(sol, "gap")), 2) + " %");
+    row("New sites", std::to_string(chosen.size()) + " (asked: " + prob.value("sites", json(0)).dump() + ", at least " +
+                         prob.value("min_24h", json(0)).dump() + " able to host a 24-hour room; chosen: " +
+                         cov.value("sites_24h", json(0)).dump() + ")");
+    row("Cost / budget", fixed(number_or_nan(field(cov, "cost")), 0) + " / " + fixed(number_or_nan(field(prob, "budget")), 0));
+    row("Visits a day covered", fixed(number_or_nan(field(cov, "covered_before_day")), 0) + " → " +
+                                    fixed(number_or_nan(field(cov, "covered_visits_day")), 0) + " of " +
+                                    fixed(number_or_nan(field(cov, "total_visits_day")), 0) + " (" +
+                                    fixed(100 * number_or_nan(field(cov, "covered_before_share")), 1) + " % → " +
+                                    fixed(100 * number_or_nan(field(cov, "covered_share")), 1) + " %)");
+    row("Mean distance to the nearest site", fixed(number_or_nan(field(cov, "mean_distance_before_m")), 0) + " m → " +
+                                                 fixed(number_or_nan(field(cov, "mean_distance_m")), 0) + " m");
+    h += "</table>\n";
+
+    h += "<h2>The map</h2>\n<div class=\"legend\"><span><i class=\"swatch\" style=\"background:" + heat_colour(0.8).css() +
+         "\"></i>demand (visits a day, 400 m blocks)</span><span><i class=\"swatch\" style=\"background:#2150a0\"></i>existing "
+         "site and its circle</span><span><i class=\"swatch\" style=\"background:#c81e2d\"></i>chosen site, rank and circle "
+         "(R-10.4-1: 500 m centre, 1 km fringe, 2 km township)</span><span><i class=\"swatch\" "
+         "style=\"background:#787878\"></i>candidate</span></div>\n";
+    const Drawing map = placement_map(city, chosen);
+    h += "<div class=\"chart\">" + map.svg() + "</div>\n";
+    out.binary_files["-map.png"] = map.png();
+
+    const json& per_site = field(sim, "sites");
+    auto simulated = [&](const std::string& id) -> const json& {
+        static const json none;
+        for (const json& k : per_site)
+            if (k.value("id", std::string()) == id) return k;
+        return none;
+    };
+    auto ci = [](const json& k, const char* key, int decimals) {
+        const json& c = field(k, key);
+        if (!c.is_object()) return std::string("–");
+        const double hw = number_or_nan(field(c, "ci95_half_width"));
+        return fixed(number_or_nan(field(c, "mean")), decimals) + (std::isfinite(hw) ? " ± " + fixed(hw, decimals) : std::string());
+    };
+    h += "<h2>Sites</h2>\n<p class=\"meta\">Ranked by what the objective loses without the site (" +
+         std::string(objective == "max_cover" ? "visits a day only it covers" : "visit-km a day added") +
+         "). Each site draws the visits of the cells whose nearest open site it is, within their radius" +
+         (sim.is_object() ? "; simulated in the twin: " + sim.value("days", json(1)).dump() + " day(s) × " +
+                                sim.value("replications", json(1)).dump() + " replications, 95 % intervals"
+                          : std::string()) +
+         ".</p>\n<table>\n<tr><th class=\"n\">#</th><th>Site</th><th>Venue</th><th class=\"n\">District</th><th class=\"n\">Cost</th>"
+         "<th>24 h</th><th class=\"n\">Score</th><th class=\"n\">Visits/day</th><th class=\"n\">Kiosks</th>";
+    if (sim.is_object())
+        h += "<th class=\"n\">Arrivals/day</th><th class=\"n\">Mean wait, min</th><th class=\"n\">Gave up, %</th>"
+             "<th class=\"n\">Waited &gt; target, %</th>";
+    h += "</tr>\n";
+    std::string csv = "rank,id,name,venue,district,x_m,y_m,cost,feasible_24h,existing,score,visits_day,cells,kiosks,"
+                      "arrivals_day,wait_mean_min,wait_mean_ci95,gave_up_pct,gave_up_ci95,over_target_pct\n";
+    for (const json& s : sites) {
+        const std::string id = s.value("id", std::string());
+        const json& k = simulated(id);
+        const bool existing = s.value("existing", false);
+        h += "<tr><td class=\"n\">" + (existing ? std::string("—") : s.value("rank", json(0)).dump()) + "</td><td>" + escape(id) +
+             " " + escape(s.value("name", std::string())) + (existing ? " <span class=\"meta\">(existing)</span>" : "") +
+             "</td><td>" + escape(s.value("venue", std::string())) + "</td><td class=\"n\">" + s.value("district", json(0)).dump() +
+             "</td><td class=\"n\">" + fixed(number_or_nan(field(s, "cost")), 0) + "</td><td>" +
+             (s.value("feasible_24h", false) ? "yes" : "") + "</td><td class=\"n\">" +
+             (existing ? std::string("–") : fixed(number_or_nan(field(s, "score")), 1)) + "</td><td class=\"n\">" +
+             fixed(number_or_nan(field(s, "visits_day")), 1) + "</td><td class=\"n\">" +
+             (s.contains("kiosks") ? s["kiosks"].dump() : std::string("–")) + "</td>";
+        if (sim.is_object())
+            h += "<td class=\"n\">" + ci(k, "arrivals_day", 1) + "</td><td class=\"n\">" + ci(k, "wait_mean_min", 2) +
+                 "</td><td class=\"n\">" + ci(k, "gave_up_pct", 1) + "</td><td class=\"n\">" + ci(k, "over_target_pct", 1) + "</td>";
+        h += "</tr>\n";
+        auto mean_of = [&](const char* key) { return csv_number(number_or_nan(field(field(k, key), "mean"))); };
+        auto hw_of = [&](const char* key) { return csv_number(number_or_nan(field(field(k, key), "ci95_half_width"))); };
+        csv += (existing ? std::string() : s.value("rank", json(0)).dump()) + "," + csv_field(id) + "," +
+               csv_field(s.value("name", std::string())) + "," + csv_field(s.value("venue", std::string())) + "," +
+               s.value("district", json(0)).dump() + "," + csv_number(number_or_nan(field(s, "x"))) + "," +
+               csv_number(number_or_nan(field(s, "y"))) + "," + csv_number(number_or_nan(field(s, "cost"))) + "," +
+               (s.value("feasible_24h", false) ? "1" : "0") + "," + (existing ? "1" : "0") + "," +
+               csv_number(number_or_nan(field(s, "score"))) + "," + csv_number(number_or_nan(field(s, "visits_day"))) + "," +
+               s.value("cells", json(0)).dump() + "," + (s.contains("kiosks") ? s["kiosks"].dump() : std::string()) + "," +
+               mean_of("arrivals_day") + "," + mean_of("wait_mean_min") + "," + hw_of("wait_mean_min") + "," +
+               mean_of("gave_up_pct") + "," + hw_of("gave_up_pct") + "," + mean_of("over_target_pct") + "\n";
+    }
+    h += "</table>\n";
+    if (sim.is_object() && field(sim, "metrics").is_object()) {
+        h += "<h2>The whole placement in the twin</h2>\n<table>\n<tr><th>Metric</th><th class=\"n\">Mean</th><th class=\"n\">± 95 %</th>"
+             "<th class=\"n\">Interval</th><th>Unit</th><th>Formula</th><th>Clause</th></tr>\n" +
+             metric_rows(sim["metrics"]) + "</table>\n";
+    }
+    h += "<h2>How it is worked out</h2>\n<ul class=\"meta\"><li>Demand: a cell's visits a day = residents × " +
+         fixed(city.per_resident, 4) + " + passers-by × " + fixed(city.per_passer_by, 4) +
+         "; by hour from the cell's land-use profile.</li><li>Coverage (R-10.4-1): a site covers the cells within their "
+         "area's radius — centre " + fixed(city.problem.radius_m[0], 0) + " m, fringe " + fixed(city.problem.radius_m[1], 0) +
+         " m, township " + fixed(city.problem.radius_m[2], 0) +
+         " m.</li><li>Exact: the MIP by CBC (COIN-OR branch and cut); heuristic: greedy by gain per cost, then interchange, with "
+         "the LP relaxation's bound (maximal covering) or a Lagrangian bound (p-median); the gap is |bound − value| / bound.</li>"
+         "<li>Simulation: each open site is a site of the twin with its hourly demand (what falls in closed hours comes in "
+         "open ones), hours by venue (a new site able to host one is a 24-hour room, R-10.4-2), kiosks sized so the busiest "
+         "hour's load is at most 75 % of them unless given.</li></ul>\n";
+    h += page_foot(result);
+    out.html = std::move(h);
+    out.text_files["-sites.csv"] = std::move(csv);
+    out.text_files[".json"] = result.dump(2) + "\n";
+    return out;
+}
+
 }  // namespace kiosktwin::report

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <map>
 #include <filesystem>
 
 namespace kiosktwin::store {
@@ -55,6 +56,16 @@ CREATE TABLE IF NOT EXISTS comparison_kpis(
   comparison_id INTEGER NOT NULL REFERENCES comparisons(comparison_id), variant INTEGER NOT NULL,
   metric TEXT NOT NULL, mean REAL, ci95_half_width REAL, diff_mean REAL, diff_ci95_half_width REAL,
   p_value REAL, significant INTEGER, replications_needed INTEGER, PRIMARY KEY(comparison_id, variant, metric));
+CREATE TABLE IF NOT EXISTS placements(
+  placement_id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, kiosktwin_version TEXT NOT NULL,
+  city_name TEXT NOT NULL, city_file TEXT NOT NULL, city_sha256 TEXT NOT NULL, district INTEGER,
+  objective TEXT NOT NULL, method TEXT NOT NULL, value REAL NOT NULL, bound REAL, gap REAL, optimal INTEGER NOT NULL,
+  covered_visits_day REAL NOT NULL, total_visits_day REAL NOT NULL, cost REAL NOT NULL, result_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS placement_sites(
+  placement_id INTEGER NOT NULL REFERENCES placements(placement_id), site_id TEXT NOT NULL, rank INTEGER NOT NULL,
+  name TEXT NOT NULL, venue TEXT NOT NULL, district INTEGER NOT NULL, x_m REAL NOT NULL, y_m REAL NOT NULL,
+  cost REAL NOT NULL, feasible_24h INTEGER NOT NULL, existing INTEGER NOT NULL, score REAL, visits_day REAL NOT NULL,
+  kiosks INTEGER, arrivals_day REAL, wait_mean_min REAL, gave_up_pct REAL, PRIMARY KEY(placement_id, site_id));
 CREATE INDEX IF NOT EXISTS visits_run ON visits(run_id, replication);
 CREATE INDEX IF NOT EXISTS sessions_run ON sessions(run_id, replication);
 CREATE INDEX IF NOT EXISTS tickets_run ON tickets(run_id, replication);
@@ -199,6 +210,61 @@ std::int64_t RunStore::record_comparison(const nlohmann::json& result, const std
     }
 }
 
+std::int64_t RunStore::record_placement(const nlohmann::json& result, const std::string& recorded_at) {
+    using nlohmann::json;
+    auto real_or_nan = [](const json& v) { return v.is_number() ? v.get<double>() : std::nan(""); };
+    exec("BEGIN IMMEDIATE");
+    try {
+        const json& city = result.at("city");
+        const json& sol = result.at("solution");
+        const json& cov = result.at("coverage");
+        Insert p(m_db, "INSERT INTO placements(recorded_at, kiosktwin_version, city_name, city_file, city_sha256, district, "
+                       "objective, method, value, bound, gap, optimal, covered_visits_day, total_visits_day, cost, "
+                       "result_json) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        p.text(recorded_at)
+            .text(result.at("kiosktwin_version").get<std::string>())
+            .text(city.at("name").get<std::string>())
+            .text(city.at("file").get<std::string>())
+            .text(city.at("sha256").get<std::string>());
+        if (city.value("district", json()).is_number()) p.integer(city["district"].get<std::int64_t>());
+        else p.real(std::nan(""));
+        p.text(result.at("problem").at("objective").get<std::string>())
+            .text(sol.at("method").get<std::string>())
+            .real(sol.at("value").get<double>())
+            .real(real_or_nan(sol.value("bound", json())))
+            .real(real_or_nan(sol.value("gap", json())))
+            .integer(sol.value("optimal", false) ? 1 : 0)
+            .real(cov.at("covered_visits_day").get<double>())
+            .real(cov.at("total_visits_day").get<double>())
+            .real(cov.at("cost").get<double>())
+            .text(result.dump())
+            .step();
+        const std::int64_t id = sqlite3_last_insert_rowid(m_db);
+        std::map<std::string, json> simulated;
+        if (result.value("simulation", json()).is_object())
+            for (const json& k : result["simulation"].value("sites", json::array())) simulated[k.value("id", std::string())] = k;
+        Insert site(m_db, "INSERT INTO placement_sites VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        for (const json& s : result.at("sites")) {
+            const std::string sid = s.at("id").get<std::string>();
+            const json k = simulated.count(sid) ? simulated[sid] : json::object();
+            auto mean = [&](const char* key) { return real_or_nan(k.value(key, json::object()).value("mean", json())); };
+            site.integer(id).text(sid).integer(s.value("rank", 0)).text(s.value("name", sid)).text(s.at("venue").get<std::string>())
+                .integer(s.value("district", 0)).real(s.at("x").get<double>()).real(s.at("y").get<double>())
+                .real(s.value("cost", 0.0)).integer(s.value("feasible_24h", false) ? 1 : 0)
+                .integer(s.value("existing", false) ? 1 : 0).real(real_or_nan(s.value("score", json())))
+                .real(s.value("visits_day", 0.0));
+            if (s.value("kiosks", json()).is_number()) site.integer(s["kiosks"].get<std::int64_t>());
+            else site.real(std::nan(""));
+            site.real(mean("arrivals_day")).real(mean("wait_mean_min")).real(mean("gave_up_pct")).step();
+        }
+        exec("COMMIT");
+        return id;
+    } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
 RunStore::~RunStore() { sqlite3_close(m_db); }
 
 void RunStore::exec(const char* sql) const {
@@ -274,6 +340,18 @@ nlohmann::json RunStore::comparison_result(std::int64_t comparison_id) const {
         throw StoreError(comparison_id == 0 ? "the store holds no comparison"
                                             : "no comparison " + std::to_string(comparison_id) + " in the store");
     if (out.is_discarded()) throw StoreError("comparison " + std::to_string(comparison_id) + ": its record is not valid JSON");
+    return out;
+}
+
+nlohmann::json RunStore::placement_result(std::int64_t placement_id) const {
+    if (placement_id == 0) placement_id = count("SELECT coalesce(max(placement_id), 0) FROM placements");
+    nlohmann::json out;
+    each_row(m_db, "SELECT result_json FROM placements WHERE placement_id = ?1 AND ?2 = 0", placement_id, 0,
+             [&](sqlite3_stmt* s) { out = nlohmann::json::parse(text_of(s, 0), nullptr, false); });
+    if (out.is_null())
+        throw StoreError(placement_id == 0 ? "the store holds no placement"
+                                           : "no placement " + std::to_string(placement_id) + " in the store");
+    if (out.is_discarded()) throw StoreError("placement " + std::to_string(placement_id) + ": its record is not valid JSON");
     return out;
 }
 

@@ -125,6 +125,19 @@ ReplicationResult site_replication(const world::SiteScenario& s, std::uint32_t r
 
 SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& options = {});
 
+/// What the citizens of one site met, over the replications (from the kept
+/// records: run_site_study with keep_records).
+struct PerSite {
+    std::string id, name;
+    sim::ConfidenceInterval arrivals_day;   ///< citizens a day
+    sim::ConfidenceInterval served_pct;     ///< served / arrived
+    sim::ConfidenceInterval gave_up_pct;    ///< reneged or balked / arrived
+    sim::ConfidenceInterval wait_mean_min;  ///< mean wait of those who reached a kiosk
+    sim::ConfidenceInterval over_target_pct;  ///< share of arrivals waiting longer than the scenario's target
+};
+std::vector<PerSite> per_site(const SiteStudy& study, const world::SiteScenario& s);
+nlohmann::json to_json(const std::vector<PerSite>& sites);
+
 /// The study's results as JSON (deterministic: no wall-clock figures).
 nlohmann::json to_json(const SiteStudy& study);
 

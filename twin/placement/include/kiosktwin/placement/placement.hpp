@@ -34,12 +34,14 @@ struct DemandCell {
 /// A site a kiosk could go to.
 struct Candidate {
     std::string id;
-    std::string venue;  ///< R-5-1: service_hall, 24h_room, community, park, mall, office, bank_post_telecom, transport_hub
+    std::string venue;  ///< R-5-1: service_hall, 24h_room, community, park, mall, office_building, outlet (bank, post, telecom), transport_hub
     double x = 0, y = 0;
     std::uint16_t district = 0;
     double cost = 0;            ///< set-up cost, in the city file's unit
     bool feasible_24h = false;  ///< can host a 24-hour room (R-10.4-2: lockable access, surveillance, power…)
     bool existing = false;      ///< already open: chosen at no cost, its coverage counted
+    std::string name{};         ///< for people; the id when not given
+    int kiosks = 0;             ///< kiosks it has or would get; 0: sized to its demand when simulated
 };
 
 struct Problem {

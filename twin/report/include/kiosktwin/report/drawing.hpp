@@ -33,6 +33,8 @@ public:
     void frame(double x, double y, double w, double h, double stroke, Colour colour);
     void line(double x1, double y1, double x2, double y2, double stroke, Colour colour);
     void disc(double cx, double cy, double r, Colour fill, std::string title = {});
+    /// A circle's outline (a coverage circle on a map).
+    void ring(double cx, double cy, double r, double stroke, Colour colour);
     /// Text (SVG only): anchor "start", "middle" or "end".
     void text(double x, double y, std::string text, double size = 12, const char* anchor = "start", Colour colour = {});
 
@@ -45,7 +47,7 @@ public:
 
 private:
     struct Shape {
-        enum Kind { rect, frame, line, disc, text } kind;
+        enum Kind { rect, frame, line, disc, ring, text } kind;
         double x1, y1, x2, y2, stroke;
         Colour colour;
         std::string label, title;

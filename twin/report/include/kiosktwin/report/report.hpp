@@ -8,6 +8,8 @@
 #pragma once
 
 #include <kiosktwin/sim/calendar.hpp>
+#include <kiosktwin/placement/city.hpp>
+#include <kiosktwin/report/drawing.hpp>
 #include <kiosktwin/store/run_store.hpp>
 #include <kiosktwin/world/site_scenario.hpp>
 
@@ -58,5 +60,14 @@ Report run_report(const nlohmann::json& result, const world::SiteScenario& scena
 
 /// The report of a comparison: `result` is `kiosktwin compare --json`'s.
 Report comparison_report(const nlohmann::json& result);
+
+/// The map of a placement: demand heat (visits a day, on 400 m blocks), the
+/// candidates, the existing sites, the chosen ones with their coverage
+/// circles and ranks. `chosen` holds candidate ids, in rank order.
+Drawing placement_map(const placement::City& city, const std::vector<std::string>& chosen, int width = 900);
+
+/// The report of a placement: `result` is `kiosktwin place --json`'s, `city`
+/// the city it was solved on (for the map). Exports: -sites.csv, .json, -map.png.
+Report placement_report(const nlohmann::json& result, const placement::City& city);
 
 }  // namespace kiosktwin::report

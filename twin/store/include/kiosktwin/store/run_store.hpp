@@ -26,6 +26,14 @@
 //   comparison_kpis(comparison_id, variant, metric, mean, ci95_half_width,
 //                   diff_mean, diff_ci95_half_width, p_value, significant,
 //                   replications_needed)   (diff_*: against variant 0)
+//   placements(placement_id, recorded_at, kiosktwin_version, city_name,
+//              city_file, city_sha256, district, objective, method, value,
+//              bound, gap, optimal, covered_visits_day, total_visits_day,
+//              cost, result_json)
+//   placement_sites(placement_id, site_id, rank, name, venue, district, x_m,
+//                   y_m, cost, feasible_24h, existing, score, visits_day,
+//                   kiosks, arrivals_day, wait_mean_min, gave_up_pct)
+//                   (rank 0: an existing site; the last three when simulated)
 // Times are seconds of virtual time from the scenario's epoch.
 #pragma once
 
@@ -106,6 +114,12 @@ public:
     /// `kiosktwin compare --json`'s object of comparison `comparison_id` (0:
     /// the latest). Throws StoreError if there is no such comparison.
     nlohmann::json comparison_result(std::int64_t comparison_id = 0) const;
+
+    /// Records a placement: `result` is `kiosktwin place --json`'s object.
+    /// One transaction; returns the placement id.
+    std::int64_t record_placement(const nlohmann::json& result, const std::string& recorded_at);
+    /// `kiosktwin place --json`'s object of placement `placement_id` (0: the latest).
+    nlohmann::json placement_result(std::int64_t placement_id = 0) const;
 
     /// Runs recorded so far.
     std::int64_t runs() const;
