@@ -229,7 +229,8 @@ TEST_CASE("What a placement achieves, recomputed; its scenario loads and carries
     so.days = 2;
     const nlohmann::json doc = scenario_of(city, o, so);
     const world::SiteLoad load = world::load_site_scenario(doc);
-    INFO(load.validated.problems.empty() ? std::string() : load.validated.problems.front().to_string());
+    const std::string first_problem = load.validated.problems.empty() ? std::string() : load.validated.problems.front().to_string();
+    INFO(first_problem);
     REQUIRE(load.scenario);
     REQUIRE(load.scenario->world.sites.size() == o.sites.size());
     for (std::size_t k = 0; k < o.sites.size(); ++k) {

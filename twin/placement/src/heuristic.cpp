@@ -176,18 +176,26 @@ bool feasible(const Problem& p, const std::vector<std::uint32_t>& chosen) {
 namespace {
 
 // Picks new sites one at a time: the best `score(j)` among those the budget,
-// the count and the 24-hour minimum still allow (a 24-hour-feasible site when
-// the slots left are all needed for the minimum).
+// the count and the 24-hour minimum still allow. A site is allowed only if
+// what is left can still be completed within the budget: the 24-hour minimum
+// by the cheapest 24-hour-feasible sites left, and, when the count is exact
+// (the p-median), the remaining slots by the cheapest sites left.
 class Picker {
 public:
-    explicit Picker(const Problem& p) : m_p(p), m_lim(limits_of(p)), m_open(p.candidates.size(), 0) {
+    Picker(const Problem& p, bool exact_count)
+        : m_p(p), m_lim(limits_of(p)), m_exact(exact_count), m_open(p.candidates.size(), 0) {
         for (std::uint32_t j : existing_of(p)) m_open[j] = 1;
+        for (std::uint32_t j = 0; j < p.candidates.size(); ++j)
+            if (!p.candidates[j].existing) m_by_cost.push_back(j);
+        std::stable_sort(m_by_cost.begin(), m_by_cost.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return p.candidates[a].cost < p.candidates[b].cost; });
     }
     int slots_left() const noexcept { return m_lim.sites - static_cast<int>(m_chosen.size()); }
     bool need_24h() const noexcept { return m_lim.min_24h - m_n24 >= slots_left(); }
     bool allowed(std::uint32_t j) const {
         const Candidate& c = m_p.candidates[j];
-        return !m_open[j] && m_spent + c.cost <= m_lim.budget * (1 + 1e-12) && (!need_24h() || c.feasible_24h);
+        if (m_open[j] || m_spent + c.cost > m_lim.budget * (1 + 1e-12) || (need_24h() && !c.feasible_24h)) return false;
+        return completable(j);
     }
     /// Could `k` replace `j` (chosen)?
     bool swap_allowed(std::uint32_t j, std::uint32_t k) const {
@@ -219,8 +227,39 @@ public:
     }
 
 private:
+    // After choosing j: the cheapest way to meet the 24-hour minimum (and,
+    // with an exact count, to fill every slot) fits the budget.
+    bool completable(std::uint32_t j) const {
+        const Candidate& c = m_p.candidates[j];
+        const int slots = slots_left() - 1;
+        int need24 = std::max(0, m_lim.min_24h - m_n24 - (c.feasible_24h ? 1 : 0));
+        if (need24 > slots) return false;
+        int need_any = m_exact ? slots - need24 : 0;
+        if (need24 == 0 && need_any == 0) return true;
+        double cost = m_spent + c.cost;
+        std::vector<char> taken;  // sites used for the 24-hour minimum
+        taken.assign(m_p.candidates.size(), 0);
+        for (std::uint32_t k : m_by_cost) {
+            if (need24 == 0) break;
+            if (k == j || m_open[k] || !m_p.candidates[k].feasible_24h) continue;
+            cost += m_p.candidates[k].cost;
+            taken[k] = 1;
+            --need24;
+        }
+        if (need24 > 0) return false;
+        for (std::uint32_t k : m_by_cost) {
+            if (need_any == 0) break;
+            if (k == j || m_open[k] || taken[k]) continue;
+            cost += m_p.candidates[k].cost;
+            --need_any;
+        }
+        return need_any == 0 && cost <= m_lim.budget * (1 + 1e-12);
+    }
+
     const Problem& m_p;
     Limits m_lim;
+    bool m_exact;
+    std::vector<std::uint32_t> m_by_cost;  // new candidates, cheapest first
     std::vector<char> m_open;
     std::vector<std::uint32_t> m_chosen;
     double m_spent = 0;
@@ -232,7 +271,7 @@ Solution mclp(const Problem& p, const Coverage& c) {
     s.objective = Objective::max_cover;
     s.method = "greedy+interchange";
     CoverState state(p, c);
-    Picker pick(p);
+    Picker pick(p, false);
     for (std::uint32_t j : existing_of(p)) state.open(j);
     while (pick.slots_left() > 0) {
         std::optional<std::uint32_t> best;
@@ -395,7 +434,7 @@ Solution p_median(const Problem& p) {
     s.objective = Objective::p_median;
     s.method = "greedy+interchange";
     const Distances d(p);
-    Picker pick(p);
+    Picker pick(p, true);
     Nearest near;
     std::vector<std::uint32_t> open = existing_of(p);
     near.build(p, d, open);
@@ -447,8 +486,10 @@ Solution p_median(const Problem& p) {
         }
     }
     s.chosen = pick.chosen();
-    s.value = current;
-    s.bound = p_median_bound(p, d, static_cast<int>(s.chosen.size()), current, s.iterations);
+    s.value = weighted_distance(p, s.chosen);  // in double: the search's distances are floats
+    // The bound with as many sites as may open (fewer would not bound the
+    // others), less 1e-6 for the floats it is computed in.
+    s.bound = p_median_bound(p, d, limits_of(p).sites, current, s.iterations) * (1 - 1e-6);
     s.gap = s.bound > 0 ? std::max(0.0, (s.value - s.bound) / s.value) : 0.0;
     s.optimal = s.gap <= 1e-9;
     return s;

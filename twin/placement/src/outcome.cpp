@@ -11,13 +11,13 @@ namespace {
 
 using nlohmann::json;
 
-struct Nearest {
+struct NearestOpen {
     std::uint32_t site = 0;  // index into `open`
     double distance = std::numeric_limits<double>::infinity();
 };
 
-Nearest nearest_of(const Problem& p, const DemandCell& cell, const std::vector<std::uint32_t>& open, std::size_t skip) {
-    Nearest n;
+NearestOpen nearest_open(const Problem& p, const DemandCell& cell, const std::vector<std::uint32_t>& open, std::size_t skip) {
+    NearestOpen n;
     for (std::size_t k = 0; k < open.size(); ++k) {
         if (k == skip) continue;
         const Candidate& c = p.candidates[open[k]];
@@ -33,7 +33,7 @@ double radius_of(const Problem& p, const DemandCell& cell) { return p.radius_m[s
 double objective_without(const Problem& p, Objective o, const std::vector<std::uint32_t>& open, std::size_t skip) {
     double v = 0;
     for (const DemandCell& cell : p.cells) {
-        const Nearest n = nearest_of(p, cell, open, skip);
+        const NearestOpen n = nearest_open(p, cell, open, skip);
         if (o == Objective::max_cover) v += n.distance <= radius_of(p, cell) ? cell.weight : 0.0;
         else if (std::isfinite(n.distance)) v += cell.weight * n.distance / 1000.0;
     }
@@ -81,12 +81,12 @@ Outcome evaluate(const City& city, const Coverage& coverage, Objective objective
     for (std::size_t i = 0; i < p.cells.size(); ++i) {
         const DemandCell& cell = p.cells[i];
         out.total_visits_day += cell.weight;
-        const Nearest n = nearest_of(p, cell, open, open.size());
+        const NearestOpen n = nearest_open(p, cell, open, open.size());
         if (std::isfinite(n.distance)) {
             distance_sum += cell.weight * n.distance;
             reached += cell.weight;
         }
-        const Nearest before = nearest_of(p, cell, existing, existing.size());
+        const NearestOpen before = nearest_open(p, cell, existing, existing.size());
         if (std::isfinite(before.distance)) {
             distance_before_sum += cell.weight * before.distance;
             reached_before += cell.weight;
