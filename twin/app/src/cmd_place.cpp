@@ -59,13 +59,6 @@ std::string thousands(double x, int decimals = 0) {
     return out;
 }
 
-void write_file(const std::filesystem::path& path, const std::string& bytes) {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) throw std::runtime_error("cannot write " + path.string());
-}
-
 int write_synthetic(const PlaceOptions& opt) {
     const placement::City city = placement::synthetic_city();
     write_file(opt.write_synthetic, placement::to_json(city).dump() + "\n");
@@ -287,20 +280,7 @@ int run_place(const PlaceOptions& opt) {
     }
 
     if (!opt.html.empty()) {
-        const report::Report rep = report::placement_report(result, city);
-        const std::filesystem::path html(opt.html);
-        write_file(html, rep.html);
-        const std::string stem = (html.parent_path() / html.stem()).string();
-        json files = json::array({html.string()});
-        for (const auto& [suffix, t] : rep.text_files) {
-            write_file(stem + suffix, t);
-            files.push_back(stem + suffix);
-        }
-        for (const auto& [suffix, bytes] : rep.binary_files) {
-            write_file(stem + suffix, std::string(bytes.begin(), bytes.end()));
-            files.push_back(stem + suffix);
-        }
-        result["files"] = files;
+        result["files"] = write_report(report::placement_report(result, city), opt.html);
     }
     std::string recorded;
     if (!opt.db.empty()) {
@@ -320,6 +300,7 @@ int run_place(const PlaceOptions& opt) {
 
 struct PlaceBenchOptions {
     std::uint64_t seed = 20261128;
+    int district = 0;  // 0: every district
     double time_limit_s = 120;
     bool json = false;
 };
@@ -360,6 +341,7 @@ int bench_place(const PlaceBenchOptions& opt) {
     bool all_optimal = true;
     json districts = json::array();
     for (const placement::District& d : city.districts) {
+        if (opt.district != 0 && d.id != opt.district) continue;
         const placement::City part = placement::district_of(city, d.id);
         const placement::Coverage coverage = placement::coverage_of(part.problem);
         json row{{"district", d.id}, {"cells", part.problem.cells.size()}, {"candidates", part.problem.candidates.size()},
@@ -406,6 +388,7 @@ void add_bench_place(CLI::App& bench, int& exit_code) {
                  "to the bound), and exactly by CBC on each district (time, proven optimal)");
     cmd->add_option("--seed", opt->seed, "Seed of the synthetic city")->capture_default_str();
     cmd->add_option("--time-limit", opt->time_limit_s, "Seconds CBC may take on a district")->capture_default_str();
+    cmd->add_option("--district", opt->district, "Solve only this district exactly (0 = every one)")->capture_default_str();
     cmd->add_flag("--json", opt->json, "Print one JSON object on stdout");
     cmd->callback([opt, &exit_code] { exit_code = bench_place(*opt); });
 }

@@ -2,6 +2,7 @@
 // HTML file, with CSV, JSON and PNG exports beside it (twin/report).
 #include "common.hpp"
 
+#include <kiosktwin/placement/city.hpp>
 #include <kiosktwin/report/report.hpp>
 #include <kiosktwin/store/run_store.hpp>
 
@@ -26,18 +27,12 @@ struct ReportOptions {
 bool parse_source(const std::string& s, std::string& kind, std::int64_t& id) {
     const auto colon = s.find(':');
     kind = s.substr(0, colon);
-    if (kind != "run" && kind != "comparison") return false;
+    if (kind != "run" && kind != "comparison" && kind != "placement") return false;
     id = 0;
     if (colon == std::string::npos) return true;
     const std::string n = s.substr(colon + 1);
     const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), id);
     return ec == std::errc{} && end == n.data() + n.size() && id > 0;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& bytes) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
 int run_report_command(const ReportOptions& opt) {
@@ -48,7 +43,7 @@ int run_report_command(const ReportOptions& opt) {
     if (parse_source(opt.source, kind, id)) {
         try {
             db = store::RunStore::open_existing(opt.db);
-            result = kind == "run" ? db->run_result(id) : db->comparison_result(id);
+            result = kind == "run" ? db->run_result(id) : kind == "comparison" ? db->comparison_result(id) : db->placement_result(id);
         } catch (const store::StoreError& e) {
             fmt::print(stderr, "{}: {}\n", opt.db, e.what());
             return exit_invalid;
@@ -85,12 +80,47 @@ int run_report_command(const ReportOptions& opt) {
         const int n = result["replications"].get<int>();
         for (int r = 0; r < n; ++r) reps.push_back(db->load(result["run_id"].get<std::int64_t>(), r));
         rep = report::run_report(result, *load.scenario, report::series_of(reps, *load.scenario));
+    } else if (kind == "placement") {
+        // The map needs the city: read again from its file, checked against the hash recorded.
+        const std::string file = result["city"]["file"].get<std::string>();
+        std::ifstream city_in(file, std::ios::binary);
+        std::stringstream text;
+        text << city_in.rdbuf();
+        const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+        std::vector<placement::CityProblem> problems;
+        placement::City city = city_in ? placement::read_city(doc, problems) : placement::City{};
+        if (!city_in || !problems.empty() || sha256_hex(text.str()) != result["city"]["sha256"].get<std::string>()) {
+            fmt::print(stderr, "placement {}: its city file {} is gone or has changed since (sha256 {})\n",
+                       id, file, result["city"]["sha256"].get<std::string>());
+            return exit_invalid;
+        }
+        if (result["city"]["district"].is_number())
+            city = placement::district_of(city, result["city"]["district"].get<std::uint16_t>());
+        rep = report::placement_report(result, city);
     } else {
         rep = report::comparison_report(result);
     }
 
-    const std::filesystem::path html(opt.html);
-    if (html.has_parent_path()) std::filesystem::create_directories(html.parent_path());
+    const std::vector<std::string> files = write_report(rep, opt.html);
+    const std::string& html = files.front();
+    if (opt.json) {
+        print_json({{"verb", "report"}, {"kind", kind}, {"html", html}, {"files", files}, {"bytes", rep.html.size()}});
+    } else {
+        fmt::print("report of the {} \"{}\" written to {} ({} kB, self-contained)\n", kind,
+                   kind == "run"         ? result["scenario"].value("name", "")
+                   : kind == "placement" ? result["city"].value("name", "")
+                                         : result.value("name", ""),
+                   html,
+                   (rep.html.size() + 512) / 1024);
+        for (std::size_t i = 1; i < files.size(); ++i) fmt::print("  {}\n", files[i]);
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+std::vector<std::string> write_report(const report::Report& rep, const std::string& html_file) {
+    const std::filesystem::path html(html_file);
     write_file(html, rep.html);
     std::vector<std::string> files{html.string()};
     const std::string stem = (html.parent_path() / html.stem()).string();
@@ -102,26 +132,17 @@ int run_report_command(const ReportOptions& opt) {
         write_file(stem + suffix, std::string(bytes.begin(), bytes.end()));
         files.push_back(stem + suffix);
     }
-    if (opt.json) {
-        print_json({{"verb", "report"}, {"kind", kind}, {"html", html.string()}, {"files", files}, {"bytes", rep.html.size()}});
-    } else {
-        fmt::print("report of the {} \"{}\" written to {} ({} kB, self-contained)\n", kind,
-                   kind == "run" ? result["scenario"].value("name", "") : result.value("name", ""), html.string(),
-                   (rep.html.size() + 512) / 1024);
-        for (std::size_t i = 1; i < files.size(); ++i) fmt::print("  {}\n", files[i]);
-    }
-    return exit_ok;
+    return files;
 }
-
-}  // namespace
 
 void add_report_command(CLI::App& app, int& exit_code) {
     auto opt = std::make_shared<ReportOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "report", "Write a recorded run or a comparison as one self-contained HTML file (KPI tables with formulas, "
-                  "charts, floor plans, the scenario), with CSV, JSON and PNG exports beside it");
+        "report", "Write a recorded run, comparison or placement as one self-contained HTML file (KPI tables with "
+                  "formulas, charts, floor plans or the placement map, the scenario), with CSV, JSON and PNG exports beside it");
     cmd->add_option("source", opt->source,
-                    "run[:ID] or comparison[:ID] from --db (no ID: the latest), or the JSON file of compare/merge --out")
+                    "run[:ID], comparison[:ID] or placement[:ID] from --db (no ID: the latest), or the JSON file of "
+                    "compare/merge --out")
         ->capture_default_str();
     cmd->add_option("--html", opt->html, "The HTML file to write; the exports go beside it (OUT-kpis.csv, OUT.json, …)")
         ->required();

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,6 +20,10 @@
 namespace kiosktwin::server {
 class LiveGateway;
 struct KeyEntry;
+}
+
+namespace kiosktwin::report {
+struct Report;
 }
 
 namespace kiosktwin::app {
@@ -77,6 +82,13 @@ JsonFile read_json_file(const std::string& path, double wait_s, nlohmann::json& 
 std::size_t display_width(std::string_view text);
 /// `text` padded with spaces to `width` columns, on the right (left-aligned) or on the left.
 std::string pad(std::string_view text, std::size_t width, bool align_right = false);
+
+/// Writes `bytes` to `path`, making its directories; throws on failure.
+void write_file(const std::filesystem::path& path, const std::string& bytes);
+
+/// Writes a report's HTML to `html` and its exports beside it (OUT-kpis.csv,
+/// OUT-map.png, …); returns the files written, the HTML first.
+std::vector<std::string> write_report(const report::Report& rep, const std::string& html);
 
 /// The wall clock in UTC, "2026-11-28T05:40:00Z" (for records: when a run was made).
 std::string utc_now();

@@ -50,15 +50,20 @@ void site_rows(const Problem& p, CoinPackedMatrix& rows, std::vector<double>& lo
     }
 }
 
+// The x columns, one per candidate: binary, existing sites fixed open, no cost in the objective.
+void site_columns(const Problem& p, std::vector<double>& lo, std::vector<double>& hi, std::vector<double>& obj) {
+    for (const Candidate& k : p.candidates) {
+        lo.push_back(k.existing ? 1 : 0);
+        hi.push_back(1);
+        obj.push_back(0);
+    }
+}
+
 // max Σ w_i y_i  s.t.  y_i − Σ_{j covers i} x_j <= 0,  site rows;  x binary, y in [0, 1].
 void load_mclp(const Problem& p, const Coverage& c, OsiClpSolverInterface& solver, std::vector<int>& cell_col) {
     const int m = static_cast<int>(p.candidates.size());
     std::vector<double> col_lo, col_hi, obj;
-    for (const Candidate& k : p.candidates) {
-        col_lo.push_back(k.existing ? 1 : 0);
-        col_hi.push_back(1);
-        obj.push_back(0);
-    }
+    site_columns(p, col_lo, col_hi, obj);
     CoinPackedMatrix rows(false, 0, 0);
     rows.setDimensions(0, m);
     std::vector<double> row_lo, row_hi;
@@ -110,11 +115,7 @@ struct PMedianModel {
 PMedianModel load_p_median(const Problem& p, OsiClpSolverInterface& solver) {
     const int m = static_cast<int>(p.candidates.size());
     std::vector<double> col_lo, col_hi, obj;
-    for (const Candidate& k : p.candidates) {
-        col_lo.push_back(k.existing ? 1 : 0);
-        col_hi.push_back(1);
-        obj.push_back(0);
-    }
+    site_columns(p, col_lo, col_hi, obj);
     PMedianModel model;
     model.levels.resize(p.cells.size());
     std::vector<CoinPackedVector> cell_rows;

@@ -331,29 +331,21 @@ nlohmann::json RunStore::run_result(std::int64_t run_id) const {
     return out;
 }
 
-nlohmann::json RunStore::comparison_result(std::int64_t comparison_id) const {
-    if (comparison_id == 0) comparison_id = count("SELECT coalesce(max(comparison_id), 0) FROM comparisons");
+nlohmann::json RunStore::stored_result(const std::string& kind, std::int64_t id) const {
+    const std::string table = kind + "s", key = kind + "_id";
+    if (id == 0) id = count("SELECT coalesce(max(" + key + "), 0) FROM " + table);
     nlohmann::json out;
-    each_row(m_db, "SELECT result_json FROM comparisons WHERE comparison_id = ?1 AND ?2 = 0", comparison_id, 0,
+    each_row(m_db, "SELECT result_json FROM " + table + " WHERE " + key + " = ?1 AND ?2 = 0", id, 0,
              [&](sqlite3_stmt* s) { out = nlohmann::json::parse(text_of(s, 0), nullptr, false); });
     if (out.is_null())
-        throw StoreError(comparison_id == 0 ? "the store holds no comparison"
-                                            : "no comparison " + std::to_string(comparison_id) + " in the store");
-    if (out.is_discarded()) throw StoreError("comparison " + std::to_string(comparison_id) + ": its record is not valid JSON");
+        throw StoreError(id == 0 ? "the store holds no " + kind : "no " + kind + " " + std::to_string(id) + " in the store");
+    if (out.is_discarded()) throw StoreError(kind + " " + std::to_string(id) + ": its record is not valid JSON");
     return out;
 }
 
-nlohmann::json RunStore::placement_result(std::int64_t placement_id) const {
-    if (placement_id == 0) placement_id = count("SELECT coalesce(max(placement_id), 0) FROM placements");
-    nlohmann::json out;
-    each_row(m_db, "SELECT result_json FROM placements WHERE placement_id = ?1 AND ?2 = 0", placement_id, 0,
-             [&](sqlite3_stmt* s) { out = nlohmann::json::parse(text_of(s, 0), nullptr, false); });
-    if (out.is_null())
-        throw StoreError(placement_id == 0 ? "the store holds no placement"
-                                           : "no placement " + std::to_string(placement_id) + " in the store");
-    if (out.is_discarded()) throw StoreError("placement " + std::to_string(placement_id) + ": its record is not valid JSON");
-    return out;
-}
+nlohmann::json RunStore::comparison_result(std::int64_t comparison_id) const { return stored_result("comparison", comparison_id); }
+
+nlohmann::json RunStore::placement_result(std::int64_t placement_id) const { return stored_result("placement", placement_id); }
 
 RecordedRun RunStore::load(std::int64_t run_id, int replication) const {
     if (run_id == 0) run_id = count("SELECT coalesce(max(run_id), 0) FROM runs");

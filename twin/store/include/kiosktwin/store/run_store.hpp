@@ -131,6 +131,8 @@ public:
 
 private:
     void exec(const char* sql) const;
+    /// The result_json of row `id` (0: the latest) of `kind` + "s" ("comparison", "placement").
+    nlohmann::json stored_result(const std::string& kind, std::int64_t id) const;
     sqlite3* m_db = nullptr;
 };
 
