@@ -88,6 +88,29 @@ TEST_CASE("kiosktwin place: a district exactly, simulated in the twin, reported 
     CHECK(slurp(again).find("Where the next kiosks go") != std::string::npos);
     const auto q = run_command("sqlite3 '" + db + "' 'SELECT count(*), sum(existing) FROM placement_sites'", k_src);
     CHECK(q.out == std::to_string(r["sites"].size()) + "|1\n");
+
+    // The panel's placement view: the map with the chosen sites in their red, the world of the open sites.
+    const std::string shot = (dir / "panel.png").string();
+    const auto panel = run_command("xvfb-run -a -s '-screen 0 1600x900x24' '" + k_bin + "' panel --placement placement:1 --db '" +
+                                       db + "' --screenshot '" + shot + "' --json",
+                                   k_src);
+    INFO(panel.err);
+    REQUIRE(panel.exit_code == 0);
+    const json summary = json::parse(panel.out);
+    CHECK(summary["view"] == "placement");
+    CHECK(summary["placement_sites"] == r["sites"].size());
+    const auto png = decode_png(slurp(shot));
+    REQUIRE(png);
+    std::size_t red = 0, blue = 0, heat = 0;
+    for (std::size_t i = 0; i + 2 < png->rgb.size(); i += 3) {
+        const int R = png->rgb[i], G = png->rgb[i + 1], B = png->rgb[i + 2];
+        red += R == 200 && G == 30 && B == 45;   // chosen sites and their circles
+        blue += R == 33 && G == 80 && B == 160;  // the existing hall and its circle
+        heat += R == 255 && G < 240 && B < 190;  // demand
+    }
+    CHECK(red > 100);
+    CHECK(blue > 50);
+    CHECK(heat > 2000);
     std::filesystem::remove_all(dir);
 }
 

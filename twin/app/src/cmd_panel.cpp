@@ -4,6 +4,8 @@
 #include "common.hpp"
 
 #include <kiosktwin/panel/panel.hpp>
+#include <kiosktwin/placement/outcome.hpp>
+#include <kiosktwin/store/run_store.hpp>
 
 #include <fmt/core.h>
 
@@ -36,8 +38,67 @@ struct PanelCli {
     std::vector<std::string> inject;
     double quit_after = 0;
     std::string font;
+    std::string placement;
+    std::string db = "runs/kiosktwin.sqlite";
+    bool placement_view = false;
     bool json = false;
 };
+
+// --placement FILE.json | placement[:ID]: the result of kiosktwin place (its
+// --json output, or the OUT.json beside its report, or from the store) and
+// the city it was solved on (re-read, checked against the recorded hash).
+// The world shown is the placement's own scenario: its open sites.
+int load_placement(const PanelCli& o, panel::PanelOptions& po) {
+    nlohmann::json result;
+    const auto colon = o.placement.find(':');
+    if (o.placement.rfind("placement", 0) == 0 && (o.placement.size() == 9 || colon == 9)) {
+        try {
+            const auto db = store::RunStore::open_existing(o.db);
+            result = db->placement_result(colon == std::string::npos ? 0 : std::stoll(o.placement.substr(colon + 1)));
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "panel: --placement {}: {}\n", o.placement, e.what());
+            return exit_invalid;
+        }
+    } else if (read_json_file(o.placement, 0, result) != JsonFile::ok || result.value("verb", "") != "place") {
+        fmt::print(stderr, "panel: --placement {}: not the result of kiosktwin place (its --json output, the OUT.json "
+                           "beside its report, or placement[:ID] from --db)\n",
+                   o.placement);
+        return exit_invalid;
+    }
+    std::string why;
+    std::optional<placement::City> found = placement_city(result, why);
+    if (!found) {
+        fmt::print(stderr, "panel: --placement: {}\n", why);
+        return exit_invalid;
+    }
+    placement::City& city = *found;
+    // The open sites as a scenario: the simulated one, or made again as place --simulate makes it.
+    nlohmann::json scenario;
+    if (result["simulation"].is_object()) {
+        scenario = result["simulation"]["scenario"];
+    } else {
+        std::vector<std::uint32_t> chosen;
+        for (const auto& s : result["sites"])
+            if (!s["existing"].get<bool>())
+                for (std::uint32_t j = 0; j < city.problem.candidates.size(); ++j)
+                    if (city.problem.candidates[j].id == s["id"].get<std::string>()) chosen.push_back(j);
+        const auto objective = result["problem"]["objective"] == "p_median" ? placement::Objective::p_median
+                                                                            : placement::Objective::max_cover;
+        scenario = placement::scenario_of(city, placement::evaluate(city, placement::coverage_of(city.problem), objective, chosen), {});
+    }
+    const world::SiteLoad load = world::load_site_scenario(scenario);
+    if (!load.scenario) {
+        fmt::print(stderr, "panel: --placement: its scenario does not load ({})\n",
+                   load.validated.problems.empty() ? "?" : load.validated.problems.front().to_string());
+        return exit_invalid;
+    }
+    po.scenario = load.validated.effective;
+    po.scenario_file = o.placement;
+    po.placement = std::move(result);
+    po.placement_city = std::move(city);
+    po.placement_view = o.placement_view || o.site.empty();
+    return exit_ok;
+}
 
 bool parse_size(const std::string& s, unsigned& w, unsigned& h) {
     const auto x = s.find('x');
@@ -89,6 +150,8 @@ int run_panel(const PanelCli& o) {
     } else if (!o.replay.empty()) {
         po.replay_store = o.replay;
         po.replay_run = o.run;
+    } else if (!o.placement.empty()) {
+        if (const int rc = load_placement(o, po); rc != exit_ok) return rc;
     } else {
         LoadedScenario ls = load_scenario(o.scenario, o.overrides, true);
         if (!ls.problems.empty() || !ls.sites) {
@@ -271,6 +334,11 @@ void add_panel_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--wait", o->wait, "With --live: wait this long for a bench still starting to write its endpoints file")
         ->check(CLI::Range(0.0, 600.0))
         ->capture_default_str();
+    cmd->add_option("--placement", o->placement,
+                    "Show a placement (kiosktwin place --json's result, or placement[:ID] from --db): the map with demand, "
+                    "candidates, chosen sites and circles, each site's KPIs; the world is its open sites");
+    cmd->add_option("--db", o->db, "With --placement placement[:ID]: the store")->capture_default_str();
+    cmd->add_flag("--placement-view", o->placement_view, "With --placement and --site: show the map first anyway");
     cmd->add_option("--screenshot", o->screenshot, "Render one frame off screen to this PNG and exit");
     cmd->add_option("--at", o->at, "Virtual time to show first: HH:MM on day 1, or dN HH:MM (e.g. d2 09:30)");
     cmd->add_option("--size", o->size, "Frame size WIDTHxHEIGHT")->capture_default_str();

@@ -381,6 +381,21 @@ int bench_place(const PlaceBenchOptions& opt) {
 
 }  // namespace
 
+std::optional<placement::City> placement_city(const json& result, std::string& why) {
+    const std::string file = result["city"]["file"].get<std::string>();
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<placement::CityProblem> problems;
+    placement::City city = in ? placement::read_city(json::parse(text.str(), nullptr, false), problems) : placement::City{};
+    if (!in || !problems.empty() || sha256_hex(text.str()) != result["city"]["sha256"].get<std::string>()) {
+        why = "its city file " + file + " is gone or has changed since (sha256 " + result["city"]["sha256"].get<std::string>() + ")";
+        return std::nullopt;
+    }
+    if (result["city"]["district"].is_number()) city = placement::district_of(city, result["city"]["district"].get<std::uint16_t>());
+    return city;
+}
+
 void add_bench_place(CLI::App& bench, int& exit_code) {
     auto opt = std::make_shared<PlaceBenchOptions>();
     CLI::App* cmd = bench.add_subcommand(

@@ -82,21 +82,13 @@ int run_report_command(const ReportOptions& opt) {
         rep = report::run_report(result, *load.scenario, report::series_of(reps, *load.scenario));
     } else if (kind == "placement") {
         // The map needs the city: read again from its file, checked against the hash recorded.
-        const std::string file = result["city"]["file"].get<std::string>();
-        std::ifstream city_in(file, std::ios::binary);
-        std::stringstream text;
-        text << city_in.rdbuf();
-        const nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
-        std::vector<placement::CityProblem> problems;
-        placement::City city = city_in ? placement::read_city(doc, problems) : placement::City{};
-        if (!city_in || !problems.empty() || sha256_hex(text.str()) != result["city"]["sha256"].get<std::string>()) {
-            fmt::print(stderr, "placement {}: its city file {} is gone or has changed since (sha256 {})\n",
-                       id, file, result["city"]["sha256"].get<std::string>());
+        std::string why;
+        const auto city = placement_city(result, why);
+        if (!city) {
+            fmt::print(stderr, "placement {}: {}\n", id, why);
             return exit_invalid;
         }
-        if (result["city"]["district"].is_number())
-            city = placement::district_of(city, result["city"]["district"].get<std::uint16_t>());
-        rep = report::placement_report(result, city);
+        rep = report::placement_report(result, *city);
     } else {
         rep = report::comparison_report(result);
     }

@@ -25,6 +25,9 @@ struct KeyEntry;
 namespace kiosktwin::report {
 struct Report;
 }
+namespace kiosktwin::placement {
+struct City;
+}
 
 namespace kiosktwin::app {
 
@@ -89,6 +92,11 @@ void write_file(const std::filesystem::path& path, const std::string& bytes);
 /// Writes a report's HTML to `html` and its exports beside it (OUT-kpis.csv,
 /// OUT-map.png, …); returns the files written, the HTML first.
 std::vector<std::string> write_report(const report::Report& rep, const std::string& html);
+
+/// The city a placement (`kiosktwin place --json`'s result) was solved on:
+/// its file read again, checked against the recorded sha256, cut to the
+/// district; nullopt with `why` when it is gone or has changed.
+std::optional<placement::City> placement_city(const nlohmann::json& result, std::string& why);
 
 /// The wall clock in UTC, "2026-11-28T05:40:00Z" (for records: when a run was made).
 std::string utc_now();

@@ -75,6 +75,7 @@ struct Panel::Impl {
     std::vector<std::string> texts;
     bool settled = false;
     std::string title;
+    std::optional<PlacementShown> placement;  // the placement view's data
 
     void build_feed() {
         tap.detach();
@@ -117,7 +118,13 @@ struct Panel::Impl {
     }
 
     void ensure_view() {
-        if (!view) view = std::make_unique<View>(options.width, options.height, options.font.empty() ? k_default_font : options.font, texts);
+        if (!view) {
+            std::vector<std::string> all = texts;
+            if (placement)
+                for (const auto& d : placement->city.districts) all.push_back(d.name);
+            view = std::make_unique<View>(options.width, options.height, options.font.empty() ? k_default_font : options.font, all);
+            view->set_placement(placement ? &*placement : nullptr);
+        }
     }
 
     FrameCost draw_offscreen(double dt) {
@@ -221,6 +228,12 @@ Panel::Panel(PanelOptions options) : m(std::make_unique<Impl>()) {
     m->controls.speed = m->options.speed;
     m->controls.english = m->options.english;
     m->controls.open_kiosk = m->options.open_kiosk;
+    if (!m->options.placement.is_null()) {
+        if (!m->options.placement_city || !m->options.placement.contains("sites"))
+            throw std::invalid_argument("a placement needs its result (kiosktwin place --json) and its city");
+        m->placement = PlacementShown{m->options.placement, *m->options.placement_city};
+        m->controls.placement_view = m->options.placement_view;
+    }
     m->build_feed();
     m->controls.scenario_files = scenario_files(m->options.scenario_file);
     if (!m->options.open_kiosk.empty()) {
@@ -273,6 +286,7 @@ void Panel::open_kiosk(const std::string& terminal_id) {
 }
 void Panel::set_english(bool english) { m->controls.english = english; }
 void Panel::show_site(std::size_t index) { m->controls.site = std::min(index, m->feed->sites().size() - 1); }
+void Panel::show_placement(bool on) { m->controls.placement_view = on && m->placement.has_value(); }
 unsigned Panel::width() const noexcept { return m->options.width; }
 unsigned Panel::height() const noexcept { return m->options.height; }
 
@@ -368,6 +382,8 @@ nlohmann::json Panel::summary() const {
     char clock[32];
     std::snprintf(clock, sizeof clock, "%04d-%02d-%02dT%02d:%02d:%02d", ct.year, ct.month, ct.day, ct.hour, ct.minute, ct.second);
     return {{"feed", f.kind()},
+            {"view", m->controls.placement_view ? "placement" : "floor"},
+            {"placement_sites", m->placement ? m->placement->result["sites"].size() : 0},
             {"scenario", f.scenario().name},
             {"time", clock},
             {"virtual_h", sim::to_hours(f.now().time_since_epoch())},

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 
 namespace kiosktwin::panel {
@@ -215,6 +216,9 @@ struct View::Impl {
     void captions(Feed& feed);
     void injection(Feed& feed, Controls& c);
     void kiosk_window(Feed& feed, Controls& c);
+    void placement_map(Feed& feed, Controls& c);
+
+    const PlacementShown* placement = nullptr;
 };
 
 View::View(unsigned width, unsigned height, const std::string& font_file, const std::vector<std::string>& extra_text)
@@ -450,6 +454,12 @@ void View::Impl::top_bar(Feed& feed, Controls& c, const std::string& title) {
         if (on) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.16f, 0.45f, 0.75f, 1));
         if (ImGui::Button(speed_names[i] ? speed_names[i] : T("最快", "Max"))) c.speed = k_speeds[i];
         if (on) ImGui::PopStyleColor();
+    }
+    if (placement != nullptr) {
+        ImGui::SameLine(0, 14);
+        if (c.placement_view) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.16f, 0.45f, 0.75f, 1));
+        if (ImGui::Button(T("选址", "Placement"))) c.placement_view = !c.placement_view;
+        if (c.placement_view) ImGui::PopStyleColor();
     }
     if (feed.sites().size() > 1) {
         ImGui::SameLine(0, 14);
@@ -960,7 +970,8 @@ FrameCost View::frame(sf::RenderTarget& target, Feed& feed, Controls& c, KioskTa
 
     m->layout(g, !c.open_kiosk.empty());
     target.clear(k_background);
-    {  // the floor, clipped to its rectangle when panned or zoomed
+    if (c.placement_view && m->placement == nullptr) c.placement_view = false;
+    if (!c.placement_view) {  // the floor, clipped to its rectangle when panned or zoomed
         const sf::View before = target.getView();
         const float W = static_cast<float>(m->width), H = static_cast<float>(m->height);
         sf::View clip(m->floor_px);
@@ -977,8 +988,12 @@ FrameCost View::frame(sf::RenderTarget& target, Feed& feed, Controls& c, KioskTa
     ImGui_ImplOpenGL2_NewFrame();
     ImGui::NewFrame();
     ImGui::PushFont(m->font);
-    m->draw_labels(g, feed);
-    m->draw_legend();
+    if (c.placement_view) {
+        m->placement_map(feed, c);
+    } else {
+        m->draw_labels(g, feed);
+        m->draw_legend();
+    }
     m->top_bar(feed, c, title);
     m->instruments(feed, c);
     m->captions(feed);
@@ -990,6 +1005,181 @@ FrameCost View::frame(sf::RenderTarget& target, Feed& feed, Controls& c, KioskTa
     target.popGLStates();
     const auto t2 = clock::now();
     return {std::chrono::duration<double, std::milli>(t1 - t0).count(), std::chrono::duration<double, std::milli>(t2 - t1).count()};
+}
+
+void View::set_placement(const PlacementShown* placement) noexcept { m->placement = placement; }
+
+// The placement view, in the floor's rectangle: the map on the left (demand
+// heat on 400 m blocks, candidates, existing sites, chosen sites with their
+// ranks and coverage circles) and the ranked sites with their KPIs on the
+// right: the simulated ones from the placement, and the live feed's own for
+// the sites of the world shown (a row's button shows that site's floor).
+void View::Impl::placement_map(Feed& feed, Controls& c) {
+    const placement::Problem& p = placement->city.problem;
+    const nlohmann::json& result = placement->result;
+    ImDrawList* dl = ImGui::GetBackgroundDrawList();
+    const float map_w = std::floor(floor_px.width * 0.55f);
+    const ImVec2 a(floor_px.left + 8, floor_px.top + 8), b(floor_px.left + map_w - 8, floor_px.top + floor_px.height - 8);
+    dl->AddRectFilled(a, b, IM_COL32(250, 250, 247, 255));
+    double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+    for (const auto& cell : p.cells) {
+        x0 = std::min(x0, cell.x);
+        x1 = std::max(x1, cell.x);
+        y0 = std::min(y0, cell.y);
+        y1 = std::max(y1, cell.y);
+    }
+    if (p.cells.empty()) return;
+    const double block = 400;
+    x0 -= block;
+    y0 -= block;
+    x1 += block;
+    y1 += block;
+    const float sc = static_cast<float>(std::min((b.x - a.x) / (x1 - x0), (b.y - a.y) / (y1 - y0)));
+    const float ox = a.x + ((b.x - a.x) - static_cast<float>(x1 - x0) * sc) / 2;
+    const float oy = a.y + ((b.y - a.y) - static_cast<float>(y1 - y0) * sc) / 2;
+    auto at = [&](double x, double y) { return ImVec2(ox + static_cast<float>(x - x0) * sc, oy + static_cast<float>(y1 - y) * sc); };
+    std::map<std::pair<long, long>, double> blocks;
+    for (const auto& cell : p.cells)
+        blocks[{std::lround(std::floor((cell.x - x0) / block)), std::lround(std::floor((cell.y - y0) / block))}] += cell.weight;
+    double top = 0;
+    for (const auto& [k, w] : blocks) top = std::max(top, w);
+    for (const auto& [k, w] : blocks) {
+        const double bx = x0 + static_cast<double>(k.first) * block, by = y0 + static_cast<double>(k.second) * block;
+        const float t = static_cast<float>(std::sqrt(w / top));  // light yellow to dark red
+        const ImU32 col = IM_COL32(255, static_cast<int>(245 - 200 * t), static_cast<int>(200 - 190 * t), 255);
+        dl->AddRectFilled(at(bx, by + block), at(bx + block, by), col);
+    }
+    auto radius_at = [&](double x, double y) {
+        double best = 1e300;
+        placement::AreaType area = placement::AreaType::centre;
+        for (const auto& cell : p.cells) {
+            const double d = std::hypot(cell.x - x, cell.y - y);
+            if (d < best) {
+                best = d;
+                area = cell.area;
+            }
+        }
+        return static_cast<float>(p.radius_m[static_cast<std::size_t>(area)]) * sc;
+    };
+    std::map<std::string, const nlohmann::json*> chosen;
+    for (const auto& s : result["sites"]) chosen[s["id"].get<std::string>()] = &s;
+    for (const auto& k : p.candidates)
+        if (!chosen.count(k.id)) dl->AddCircleFilled(at(k.x, k.y), 2.5f, IM_COL32(120, 120, 120, 255));
+    for (const auto& k : p.candidates) {
+        const auto it = chosen.find(k.id);
+        if (it == chosen.end()) continue;
+        const ImVec2 q = at(k.x, k.y);
+        const bool existing = k.existing;
+        const ImU32 col = existing ? IM_COL32(33, 80, 160, 255) : IM_COL32(200, 30, 45, 255);
+        dl->AddCircle(q, radius_at(k.x, k.y), col, 64, 2);
+        if (existing) dl->AddRectFilled(ImVec2(q.x - 5, q.y - 5), ImVec2(q.x + 5, q.y + 5), col);
+        else {
+            dl->AddCircleFilled(q, 5.5f, col);
+            const std::string rank = std::to_string((*it->second)["rank"].get<int>());
+            dl->AddText(ImVec2(q.x + 7, q.y - 16), col, rank.c_str());
+        }
+    }
+    for (const auto& d : placement->city.districts) {
+        double sx = 0, sy = 0, sw = 0;
+        for (const auto& cell : p.cells)
+            if (cell.district == d.id) {
+                sx += cell.x * cell.weight;
+                sy += cell.y * cell.weight;
+                sw += cell.weight;
+            }
+        if (sw <= 0) continue;
+        need(d.name);
+        const ImVec2 q = at(sx / sw, sy / sw);
+        const ImVec2 size = ImGui::CalcTextSize(d.name.c_str());
+        dl->AddText(ImVec2(q.x - size.x / 2, q.y - 24), IM_COL32(30, 30, 30, 255), d.name.c_str());
+    }
+    const float bar = 1000 * sc;  // 1 km
+    dl->AddLine(ImVec2(a.x + 10, b.y - 14), ImVec2(a.x + 10 + bar, b.y - 14), IM_COL32(40, 40, 40, 255), 2);
+    dl->AddText(ImVec2(a.x + 16 + bar, b.y - 22), IM_COL32(40, 40, 40, 255), "1 km");
+
+    // The sites and their KPIs.
+    ImGui::SetNextWindowPos(ImVec2(floor_px.left + map_w, floor_px.top));
+    ImGui::SetNextWindowSize(ImVec2(floor_px.width - map_w, floor_px.height));
+    ImGui::Begin(T("选址结果", "Placement"), nullptr,
+                 ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
+    const nlohmann::json& cov = result["coverage"];
+    const bool cover = result["problem"]["objective"] == "max_cover";
+    ImGui::TextWrapped("%s %s · %s %.1f %%%s", T("目标", "Objective"),
+                       cover ? T("最大覆盖", "maximal covering") : T("P-中位", "p-median"), T("与界差距", "gap to bound"),
+                       100 * result["solution"]["gap"].get<double>(),
+                       result["solution"]["optimal"].get<bool>() ? T("（已证最优）", " (proven optimal)") : "");
+    ImGui::TextWrapped("%s %.0f → %.0f / %.0f (%.1f %% → %.1f %%)", T("日覆盖访问", "Visits a day covered"),
+                       cov["covered_before_day"].get<double>(), cov["covered_visits_day"].get<double>(),
+                       cov["total_visits_day"].get<double>(), 100 * cov["covered_before_share"].get<double>(),
+                       100 * cov["covered_share"].get<double>());
+    ImGui::TextWrapped("%s %.0f m → %.0f m · %s %.0f", T("平均距离", "Mean distance"), cov["mean_distance_before_m"].get<double>(),
+                       cov["mean_distance_m"].get<double>(), T("成本", "cost"), cov["cost"].get<double>());
+    std::map<std::string, const nlohmann::json*> simulated;
+    if (result["simulation"].is_object())
+        for (const auto& k : result["simulation"]["sites"]) simulated[k["id"].get<std::string>()] = &k;
+    if (ImGui::BeginTable("placement_sites", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_ScrollY)) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn("#");
+        ImGui::TableSetupColumn(T("站点", "Site"));
+        ImGui::TableSetupColumn(T("日访问", "Visits/day"));
+        ImGui::TableSetupColumn(T("终端", "Kiosks"));
+        ImGui::TableSetupColumn(T("等候 分", "Wait, min"));
+        ImGui::TableSetupColumn(T("放弃 %", "Gave up %"));
+        ImGui::TableSetupColumn(T("现在排队", "Queue now"));
+        ImGui::TableHeadersRow();
+        for (const auto& s : result["sites"]) {
+            const std::string id = s["id"].get<std::string>();
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(s["existing"].get<bool>() ? "-" : std::to_string(s["rank"].get<int>()).c_str());
+            ImGui::TableNextColumn();
+            std::size_t index = feed.sites().size();
+            for (std::size_t k = 0; k < feed.sites().size(); ++k)
+                if (feed.sites()[k]->id == id) index = k;
+            const std::string label = id + " " + s["name"].get<std::string>();
+            need(label);
+            if (index < feed.sites().size()) {
+                if (ImGui::SmallButton(label.c_str())) {
+                    c.site = index;
+                    c.placement_view = false;
+                }
+            } else {
+                ImGui::TextUnformatted(label.c_str());
+            }
+            ImGui::TableNextColumn();
+            ImGui::Text("%.1f", s["visits_day"].get<double>());
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(s.contains("kiosks") ? s["kiosks"].dump().c_str() : "-");
+            const auto sim_it = simulated.find(id);
+            auto ci = [&](const char* key, int decimals) {
+                ImGui::TableNextColumn();
+                if (sim_it == simulated.end() || !(*sim_it->second)[key]["mean"].is_number()) {
+                    ImGui::TextUnformatted("-");
+                    return;
+                }
+                const nlohmann::json& v = (*sim_it->second)[key];
+                if (v["ci95_half_width"].is_number())
+                    ImGui::Text("%.*f ± %.*f", decimals, v["mean"].get<double>(), decimals, v["ci95_half_width"].get<double>());
+                else
+                    ImGui::Text("%.*f", decimals, v["mean"].get<double>());
+            };
+            ci("wait_mean_min", 2);
+            ci("gave_up_pct", 1);
+            ImGui::TableNextColumn();
+            if (index < feed.sites().size()) {
+                std::size_t waiting = 0;
+                if (const world::World* w = feed.world())
+                    w->visit_floor([&](const world::CitizenOnFloor& f) {
+                        waiting += f.site == index && f.phase == world::CitizenPhase::waiting;
+                    });
+                ImGui::Text("%zu", waiting);
+            } else {
+                ImGui::TextUnformatted("-");
+            }
+        }
+        ImGui::EndTable();
+    }
+    ImGui::End();
 }
 
 void View::on_event(const sf::Event& e, Feed& feed, Controls& c) {

@@ -32,6 +32,13 @@ struct Controls {
     std::string load_scenario;  ///< picked: load this file
     std::int64_t seed = 0;
     bool reseed = false;      ///< the seed field changed: rebuild the world
+    bool placement_view = false;  ///< the placement's map instead of the floor
+};
+
+/// A placement the view can show: the result and its city.
+struct PlacementShown {
+    nlohmann::json result;
+    placement::City city;
 };
 
 /// Frame timings the view measures (the benchmark's split).
@@ -49,6 +56,9 @@ public:
     /// Draws one frame of `feed` onto `target` (whose GL context is active).
     /// `dt` is the wall time since the last frame, for ImGui.
     FrameCost frame(sf::RenderTarget& target, Feed& feed, Controls& controls, KioskTap& tap, double dt, const std::string& title);
+
+    /// The placement the top bar offers a view of (null: none).
+    void set_placement(const PlacementShown* placement) noexcept;
 
     /// Input from the window (interactive mode).
     void on_event(const sf::Event& e, Feed& feed, Controls& controls);

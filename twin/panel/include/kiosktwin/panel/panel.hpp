@@ -18,6 +18,7 @@
 //     panel.save_png("out.png");          // renders one frame off screen
 #pragma once
 
+#include <kiosktwin/placement/city.hpp>
 #include <kiosktwin/sim/time.hpp>
 #include <kiosktwin/world/site.hpp>
 
@@ -55,6 +56,13 @@ struct PanelOptions {
     std::string site;         ///< the site shown first (id); empty: the first
     std::string open_kiosk;   ///< a kiosk's window open from the start ("S01-K02")
     std::string font;         ///< a CJK font file; empty: Debian's Noto Sans CJK
+    /// A placement to show (`kiosktwin place --json`'s result) with the city
+    /// (or district) it was solved on: the placement view draws the map,
+    /// candidates, chosen sites and circles, and each site's KPIs; the world
+    /// feed is then the placement's own scenario (its open sites).
+    nlohmann::json placement;
+    std::optional<placement::City> placement_city;
+    bool placement_view = false;  ///< show the placement view first (else the floor)
 };
 
 /// Where a kiosk of the shown site is drawn, in pixels (for tests).
@@ -102,6 +110,8 @@ public:
     void set_english(bool english);
     /// Shows site `index` of the scenario.
     void show_site(std::size_t index);
+    /// Shows the placement's map instead of the floor (with a placement).
+    void show_placement(bool on);
 
     /// Renders one frame off screen (two the first time, so windows settle)
     /// and writes it as PNG; false if the file could not be written.
