@@ -204,7 +204,7 @@ TEST_CASE("What a placement achieves, recomputed; its scenario loads and carries
     const Coverage c = coverage_of(city.problem);
     const Solution s = solve_exact(city.problem, c, Objective::max_cover, 60);
     REQUIRE(s.optimal);
-    const Outcome o = evaluate(city, c, Objective::max_cover, s.chosen);
+    const Outcome o = evaluate(city, Objective::max_cover, s.chosen);
     CHECK(o.covered_visits_day == Approx(covered_weight(city.problem, c, s.chosen)));
     CHECK(o.covered_before_day <= o.covered_visits_day);
     CHECK(o.mean_distance_m <= o.mean_distance_before_m);

@@ -84,7 +84,7 @@ int load_placement(const PanelCli& o, panel::PanelOptions& po) {
                     if (city.problem.candidates[j].id == s["id"].get<std::string>()) chosen.push_back(j);
         const auto objective = result["problem"]["objective"] == "p_median" ? placement::Objective::p_median
                                                                             : placement::Objective::max_cover;
-        scenario = placement::scenario_of(city, placement::evaluate(city, placement::coverage_of(city.problem), objective, chosen), {});
+        scenario = placement::scenario_of(city, placement::evaluate(city, objective, chosen), {});
     }
     const world::SiteLoad load = world::load_site_scenario(scenario);
     if (!load.scenario) {

@@ -216,7 +216,7 @@ int run_place(const PlaceOptions& opt) {
         return exit_invalid;
     }
     const double solve_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const placement::Outcome outcome = placement::evaluate(city, coverage, objective, sol.chosen);
+    const placement::Outcome outcome = placement::evaluate(city, objective, sol.chosen);
 
     placement::SimulationOptions so;
     so.days = opt.days;

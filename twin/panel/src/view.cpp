@@ -1009,6 +1009,15 @@ FrameCost View::frame(sf::RenderTarget& target, Feed& feed, Controls& c, KioskTa
 
 void View::set_placement(const PlacementShown* placement) noexcept { m->placement = placement; }
 
+PlacementShown::PlacementShown(nlohmann::json result_, placement::City city_)
+    : result(std::move(result_)), city(std::move(city_)), map(placement::city_map(city)) {
+    for (const auto& s : result["sites"]) {
+        const std::string id = s["id"].get<std::string>();
+        for (const auto& k : city.problem.candidates)
+            if (k.id == id) radius_m[id] = placement::radius_at(city.problem, k.x, k.y);
+    }
+}
+
 // The placement view, in the floor's rectangle: the map on the left (demand
 // heat on 400 m blocks, candidates, existing sites, chosen sites with their
 // ranks and coverage circles) and the ranked sites with their KPIs on the
@@ -1016,51 +1025,23 @@ void View::set_placement(const PlacementShown* placement) noexcept { m->placemen
 // the sites of the world shown (a row's button shows that site's floor).
 void View::Impl::placement_map(Feed& feed, Controls& c) {
     const placement::Problem& p = placement->city.problem;
+    const placement::CityMap& map = placement->map;
     const nlohmann::json& result = placement->result;
     ImDrawList* dl = ImGui::GetBackgroundDrawList();
     const float map_w = std::floor(floor_px.width * 0.55f);
     const ImVec2 a(floor_px.left + 8, floor_px.top + 8), b(floor_px.left + map_w - 8, floor_px.top + floor_px.height - 8);
     dl->AddRectFilled(a, b, IM_COL32(250, 250, 247, 255));
-    double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
-    for (const auto& cell : p.cells) {
-        x0 = std::min(x0, cell.x);
-        x1 = std::max(x1, cell.x);
-        y0 = std::min(y0, cell.y);
-        y1 = std::max(y1, cell.y);
-    }
-    if (p.cells.empty()) return;
-    const double block = 400;
-    x0 -= block;
-    y0 -= block;
-    x1 += block;
-    y1 += block;
-    const float sc = static_cast<float>(std::min((b.x - a.x) / (x1 - x0), (b.y - a.y) / (y1 - y0)));
-    const float ox = a.x + ((b.x - a.x) - static_cast<float>(x1 - x0) * sc) / 2;
-    const float oy = a.y + ((b.y - a.y) - static_cast<float>(y1 - y0) * sc) / 2;
-    auto at = [&](double x, double y) { return ImVec2(ox + static_cast<float>(x - x0) * sc, oy + static_cast<float>(y1 - y) * sc); };
-    std::map<std::pair<long, long>, double> blocks;
-    for (const auto& cell : p.cells)
-        blocks[{std::lround(std::floor((cell.x - x0) / block)), std::lround(std::floor((cell.y - y0) / block))}] += cell.weight;
-    double top = 0;
-    for (const auto& [k, w] : blocks) top = std::max(top, w);
-    for (const auto& [k, w] : blocks) {
-        const double bx = x0 + static_cast<double>(k.first) * block, by = y0 + static_cast<double>(k.second) * block;
-        const float t = static_cast<float>(std::sqrt(w / top));  // light yellow to dark red
-        const ImU32 col = IM_COL32(255, static_cast<int>(245 - 200 * t), static_cast<int>(200 - 190 * t), 255);
-        dl->AddRectFilled(at(bx, by + block), at(bx + block, by), col);
-    }
-    auto radius_at = [&](double x, double y) {
-        double best = 1e300;
-        placement::AreaType area = placement::AreaType::centre;
-        for (const auto& cell : p.cells) {
-            const double d = std::hypot(cell.x - x, cell.y - y);
-            if (d < best) {
-                best = d;
-                area = cell.area;
-            }
-        }
-        return static_cast<float>(p.radius_m[static_cast<std::size_t>(area)]) * sc;
+    const float sc = static_cast<float>(std::min((b.x - a.x) / (map.x1 - map.x0), (b.y - a.y) / (map.y1 - map.y0)));
+    const float ox = a.x + ((b.x - a.x) - static_cast<float>(map.x1 - map.x0) * sc) / 2;
+    const float oy = a.y + ((b.y - a.y) - static_cast<float>(map.y1 - map.y0) * sc) / 2;
+    auto at = [&](double x, double y) {
+        return ImVec2(ox + static_cast<float>(x - map.x0) * sc, oy + static_cast<float>(map.y1 - y) * sc);  // north up
     };
+    for (const auto& blk : map.blocks) {
+        const float t = static_cast<float>(std::sqrt(blk.visits_day / map.max_block));  // light yellow to dark red
+        const ImU32 col = IM_COL32(255, static_cast<int>(245 - 200 * t), static_cast<int>(200 - 190 * t), 255);
+        dl->AddRectFilled(at(blk.x, blk.y + map.block_m), at(blk.x + map.block_m, blk.y), col);
+    }
     std::map<std::string, const nlohmann::json*> chosen;
     for (const auto& s : result["sites"]) chosen[s["id"].get<std::string>()] = &s;
     for (const auto& k : p.candidates)
@@ -1071,7 +1052,7 @@ void View::Impl::placement_map(Feed& feed, Controls& c) {
         const ImVec2 q = at(k.x, k.y);
         const bool existing = k.existing;
         const ImU32 col = existing ? IM_COL32(33, 80, 160, 255) : IM_COL32(200, 30, 45, 255);
-        dl->AddCircle(q, radius_at(k.x, k.y), col, 64, 2);
+        dl->AddCircle(q, static_cast<float>(placement->radius_m.at(k.id)) * sc, col, 64, 2);
         if (existing) dl->AddRectFilled(ImVec2(q.x - 5, q.y - 5), ImVec2(q.x + 5, q.y + 5), col);
         else {
             dl->AddCircleFilled(q, 5.5f, col);
@@ -1079,19 +1060,11 @@ void View::Impl::placement_map(Feed& feed, Controls& c) {
             dl->AddText(ImVec2(q.x + 7, q.y - 16), col, rank.c_str());
         }
     }
-    for (const auto& d : placement->city.districts) {
-        double sx = 0, sy = 0, sw = 0;
-        for (const auto& cell : p.cells)
-            if (cell.district == d.id) {
-                sx += cell.x * cell.weight;
-                sy += cell.y * cell.weight;
-                sw += cell.weight;
-            }
-        if (sw <= 0) continue;
-        need(d.name);
-        const ImVec2 q = at(sx / sw, sy / sw);
-        const ImVec2 size = ImGui::CalcTextSize(d.name.c_str());
-        dl->AddText(ImVec2(q.x - size.x / 2, q.y - 24), IM_COL32(30, 30, 30, 255), d.name.c_str());
+    for (const auto& label : map.districts) {
+        need(label.name);
+        const ImVec2 q = at(label.x, label.y);
+        const ImVec2 size = ImGui::CalcTextSize(label.name.c_str());
+        dl->AddText(ImVec2(q.x - size.x / 2, q.y - 24), IM_COL32(30, 30, 30, 255), label.name.c_str());
     }
     const float bar = 1000 * sc;  // 1 km
     dl->AddLine(ImVec2(a.x + 10, b.y - 14), ImVec2(a.x + 10 + bar, b.y - 14), IM_COL32(40, 40, 40, 255), 2);
@@ -1117,6 +1090,11 @@ void View::Impl::placement_map(Feed& feed, Controls& c) {
     std::map<std::string, const nlohmann::json*> simulated;
     if (result["simulation"].is_object())
         for (const auto& k : result["simulation"]["sites"]) simulated[k["id"].get<std::string>()] = &k;
+    std::vector<std::size_t> waiting(feed.sites().size(), 0);  // who waits at each site now
+    if (const world::World* w = feed.world())
+        w->visit_floor([&](const world::CitizenOnFloor& f) {
+            if (f.site < waiting.size() && f.phase == world::CitizenPhase::waiting) ++waiting[f.site];
+        });
     if (ImGui::BeginTable("placement_sites", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_ScrollY)) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("#");
@@ -1166,13 +1144,8 @@ void View::Impl::placement_map(Feed& feed, Controls& c) {
             ci("wait_mean_min", 2);
             ci("gave_up_pct", 1);
             ImGui::TableNextColumn();
-            if (index < feed.sites().size()) {
-                std::size_t waiting = 0;
-                if (const world::World* w = feed.world())
-                    w->visit_floor([&](const world::CitizenOnFloor& f) {
-                        waiting += f.site == index && f.phase == world::CitizenPhase::waiting;
-                    });
-                ImGui::Text("%zu", waiting);
+            if (index < feed.sites().size() && feed.world() != nullptr) {
+                ImGui::Text("%zu", waiting[index]);
             } else {
                 ImGui::TextUnformatted("-");
             }

@@ -6,10 +6,12 @@
 #include "feed.hpp"
 
 #include <kiosktwin/panel/panel.hpp>
+#include <kiosktwin/placement/outcome.hpp>
 
 #include <SFML/Graphics.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,10 +37,14 @@ struct Controls {
     bool placement_view = false;  ///< the placement's map instead of the floor
 };
 
-/// A placement the view can show: the result and its city.
+/// A placement the view can show: the result, its city, and what the map
+/// draws (worked out once, not every frame).
 struct PlacementShown {
+    PlacementShown(nlohmann::json result_, placement::City city_);
     nlohmann::json result;
     placement::City city;
+    placement::CityMap map;
+    std::map<std::string, double> radius_m;  ///< of each open site, by id
 };
 
 /// Frame timings the view measures (the benchmark's split).

@@ -220,11 +220,14 @@ Solution solve_exact(const Problem& p, const Coverage& c, Objective o, double ti
     model.setLogLevel(0);
     model.messageHandler()->setLogLevel(0);
     model.setMaximumSeconds(time_limit_s);
-    // The heuristic's choice as the first incumbent: branches no better are cut at once.
-    const Solution start = solve_heuristic(p, c, o);
-    if (o == Objective::p_median && feasible(p, start.chosen)) {
-        const auto x = p_median_columns(p, pm, model.getNumCols(), start.chosen);
-        model.setBestSolution(x.data(), static_cast<int>(x.size()), start.value - pm.constant, true);
+    // The p-median: the heuristic's choice as the first incumbent, so branches no better are cut at once
+    // (CBC solves the MCLP at its root node without one).
+    if (o == Objective::p_median) {
+        const Solution start = solve_heuristic(p, c, o);
+        if (feasible(p, start.chosen)) {
+            const auto x = p_median_columns(p, pm, model.getNumCols(), start.chosen);
+            model.setBestSolution(x.data(), static_cast<int>(x.size()), start.value - pm.constant, true);
+        }
     }
     model.branchAndBound();
     Solution s;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 
 namespace kiosktwin::placement {
@@ -62,8 +63,7 @@ bool open_at(const Hours& h, int hour) { return h.always || (hour + 1 > h.open_h
 
 }  // namespace
 
-Outcome evaluate(const City& city, const Coverage& coverage, Objective objective, const std::vector<std::uint32_t>& chosen) {
-    (void)coverage;  // distances decide who goes where; the coverage lists agree with them (tested)
+Outcome evaluate(const City& city, Objective objective, const std::vector<std::uint32_t>& chosen) {
     const Problem& p = city.problem;
     std::vector<std::uint32_t> existing;
     for (std::uint32_t j = 0; j < p.candidates.size(); ++j)
@@ -120,6 +120,61 @@ Outcome evaluate(const City& city, const Coverage& coverage, Objective objective
     }
     for (std::size_t k = chosen.size(); k < open.size(); ++k) out.sites.push_back(sites[k]);
     return out;
+}
+
+CityMap city_map(const City& city, double block_m) {
+    const Problem& p = city.problem;
+    CityMap m;
+    m.block_m = block_m;
+    if (p.cells.empty() && p.candidates.empty()) {
+        m.x1 = m.y1 = 1000;
+        return m;
+    }
+    m.x0 = m.y0 = std::numeric_limits<double>::infinity();
+    m.x1 = m.y1 = -std::numeric_limits<double>::infinity();
+    auto extend = [&](double x, double y) {
+        m.x0 = std::min(m.x0, x);
+        m.x1 = std::max(m.x1, x);
+        m.y0 = std::min(m.y0, y);
+        m.y1 = std::max(m.y1, y);
+    };
+    for (const DemandCell& c : p.cells) extend(c.x, c.y);
+    for (const Candidate& c : p.candidates) extend(c.x, c.y);
+    m.x0 -= block_m;
+    m.y0 -= block_m;
+    m.x1 += block_m;
+    m.y1 += block_m;
+    std::map<std::pair<long, long>, double> blocks;
+    for (const DemandCell& c : p.cells)
+        blocks[{std::lround(std::floor((c.x - m.x0) / block_m)), std::lround(std::floor((c.y - m.y0) / block_m))}] += c.weight;
+    for (const auto& [k, w] : blocks) {
+        m.blocks.push_back({m.x0 + static_cast<double>(k.first) * block_m, m.y0 + static_cast<double>(k.second) * block_m, w});
+        m.max_block = std::max(m.max_block, w);
+    }
+    for (const District& d : city.districts) {
+        double sx = 0, sy = 0, sw = 0;
+        for (const DemandCell& c : p.cells)
+            if (c.district == d.id) {
+                sx += c.x * c.weight;
+                sy += c.y * c.weight;
+                sw += c.weight;
+            }
+        if (sw > 0) m.districts.push_back({d.name, sx / sw, sy / sw});
+    }
+    return m;
+}
+
+double radius_at(const Problem& p, double x, double y) {
+    double best = std::numeric_limits<double>::infinity();
+    AreaType area = AreaType::centre;
+    for (const DemandCell& c : p.cells) {
+        const double d = std::hypot(c.x - x, c.y - y);
+        if (d < best) {
+            best = d;
+            area = c.area;
+        }
+    }
+    return p.radius_m[static_cast<std::size_t>(area)];
 }
 
 int kiosks_for(double peak_per_h, const SimulationOptions& options) {

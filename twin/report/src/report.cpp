@@ -1,5 +1,7 @@
 #include <kiosktwin/report/report.hpp>
 
+#include <kiosktwin/placement/outcome.hpp>
+
 #include <kiosktwin/report/drawing.hpp>
 
 #include <kiosktwin/analysis/hall_study.hpp>
@@ -584,64 +586,20 @@ Report comparison_report(const json& result) {
 
 Drawing placement_map(const placement::City& city, const std::vector<std::string>& chosen, int width) {
     const placement::Problem& p = city.problem;
-    double x0 = std::numeric_limits<double>::infinity(), y0 = x0, x1 = -x0, y1 = -x0;
-    auto extend = [&](double x, double y) {
-        x0 = std::min(x0, x);
-        x1 = std::max(x1, x);
-        y0 = std::min(y0, y);
-        y1 = std::max(y1, y);
-    };
-    for (const auto& c : p.cells) extend(c.x, c.y);
-    for (const auto& c : p.candidates) extend(c.x, c.y);
-    if (!std::isfinite(x0)) {
-        x0 = y0 = 0;
-        x1 = y1 = 1000;
-    }
-    const double block = 400, margin = 20;
-    x0 -= block;
-    y0 -= block;
-    x1 += block;
-    y1 += block;
-    const double scale = (width - 2 * margin) / std::max(1.0, x1 - x0);
-    const int height = static_cast<int>(std::ceil((y1 - y0) * scale + 2 * margin + 24));
+    const placement::CityMap map = placement::city_map(city);
+    const double margin = 20;
+    const double scale = (width - 2 * margin) / std::max(1.0, map.x1 - map.x0);
+    const int height = static_cast<int>(std::ceil((map.y1 - map.y0) * scale + 2 * margin + 24));
     Drawing d(width, height, Colour{250, 250, 247});
-    auto X = [&](double x) { return margin + (x - x0) * scale; };
-    auto Y = [&](double y) { return margin + 24 + (y1 - y) * scale; };  // north up
+    auto X = [&](double x) { return margin + (x - map.x0) * scale; };
+    auto Y = [&](double y) { return margin + 24 + (map.y1 - y) * scale; };  // north up
 
-    // Demand on 400 m blocks.
-    std::map<std::pair<long, long>, double> blocks;
-    for (const auto& c : p.cells)
-        blocks[{std::lround(std::floor((c.x - x0) / block)), std::lround(std::floor((c.y - y0) / block))}] += c.weight;
-    double top = 0;
-    for (const auto& [k, w] : blocks) top = std::max(top, w);
-    for (const auto& [k, w] : blocks) {
-        const double bx = x0 + static_cast<double>(k.first) * block, by = y0 + static_cast<double>(k.second) * block;
-        d.rect(X(bx), Y(by + block), block * scale + 0.6, block * scale + 0.6, heat_colour(top > 0 ? std::sqrt(w / top) : 0), {},
-               fixed(w, 1) + " visits a day");
-    }
-    // District names at their demand's centre.
-    for (const auto& district : city.districts) {
-        double sx = 0, sy = 0, sw = 0;
-        for (const auto& c : p.cells)
-            if (c.district == district.id) {
-                sx += c.x * c.weight;
-                sy += c.y * c.weight;
-                sw += c.weight;
-            }
-        if (sw > 0) d.text(X(sx / sw), Y(sy / sw) - 14, district.name, 12, "middle", Colour{30, 30, 30});
-    }
-    auto radius_at = [&](const placement::Candidate& k) {
-        const placement::DemandCell* nearest = nullptr;
-        double best = std::numeric_limits<double>::infinity();
-        for (const auto& c : p.cells) {
-            const double dist = std::hypot(c.x - k.x, c.y - k.y);
-            if (dist < best) {
-                best = dist;
-                nearest = &c;
-            }
-        }
-        return p.radius_m[static_cast<std::size_t>(nearest ? nearest->area : placement::AreaType::centre)];
-    };
+    const double block = map.block_m;
+    for (const auto& b : map.blocks)
+        d.rect(X(b.x), Y(b.y + block), block * scale + 0.6, block * scale + 0.6,
+               heat_colour(map.max_block > 0 ? std::sqrt(b.visits_day / map.max_block) : 0), {},
+               fixed(b.visits_day, 1) + " visits a day");
+    for (const auto& label : map.districts) d.text(X(label.x), Y(label.y) - 14, label.name, 12, "middle", Colour{30, 30, 30});
     const Colour candidate{120, 120, 120}, existing{33, 80, 160}, picked{200, 30, 45};
     std::map<std::string, std::size_t> rank;
     for (std::size_t r = 0; r < chosen.size(); ++r) rank[chosen[r]] = r + 1;
@@ -649,13 +607,13 @@ Drawing placement_map(const placement::City& city, const std::vector<std::string
         if (!k.existing && !rank.count(k.id)) d.disc(X(k.x), Y(k.y), 2, candidate, k.id + " " + k.name + " (" + k.venue + ")");
     for (const auto& k : p.candidates)
         if (k.existing) {
-            d.ring(X(k.x), Y(k.y), radius_at(k) * scale, 1.5, existing);
+            d.ring(X(k.x), Y(k.y), placement::radius_at(p, k.x, k.y) * scale, 1.5, existing);
             d.rect(X(k.x) - 5, Y(k.y) - 5, 10, 10, existing, {}, k.id + " " + k.name + " (existing)");
         }
     for (const auto& k : p.candidates) {
         const auto r = rank.find(k.id);
         if (r == rank.end()) continue;
-        d.ring(X(k.x), Y(k.y), radius_at(k) * scale, 2, picked);
+        d.ring(X(k.x), Y(k.y), placement::radius_at(p, k.x, k.y) * scale, 2, picked);
         d.disc(X(k.x), Y(k.y), 5, picked, "#" + std::to_string(r->second) + " " + k.id + " " + k.name + " (" + k.venue + ")");
         d.text(X(k.x) + 7, Y(k.y) - 6, std::to_string(r->second), 11, "start", picked);
     }

@@ -42,8 +42,30 @@ struct Outcome {
 };
 
 /// Evaluates a choice of new sites (indices into the candidates).
-Outcome evaluate(const City& city, const Coverage& coverage, Objective objective,
-                 const std::vector<std::uint32_t>& chosen);
+Outcome evaluate(const City& city, Objective objective, const std::vector<std::uint32_t>& chosen);
+
+/// What a map of the city shows, worked out once for the report and the
+/// panel: the extent (padded by a block), the demand summed on square
+/// blocks, and where each district's name goes (its demand's centre).
+struct CityMap {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  ///< metres; north is +y
+    double block_m = 400;
+    struct Block {
+        double x = 0, y = 0;  ///< south-west corner
+        double visits_day = 0;
+    };
+    std::vector<Block> blocks;
+    double max_block = 0;  ///< the busiest block's visits a day
+    struct Label {
+        std::string name;
+        double x = 0, y = 0;
+    };
+    std::vector<Label> districts;
+};
+CityMap city_map(const City& city, double block_m = 400);
+
+/// The coverage radius where (x, y) lies: that of its nearest cell's area type.
+double radius_at(const Problem& p, double x, double y);
 
 struct SimulationOptions {
     int days = 1;
