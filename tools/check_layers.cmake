@@ -8,7 +8,8 @@
 # manifest:
 #   - SFML and Dear ImGui only in twin/panel (the model knows nothing of its viewers);
 #   - Asio/Beast only in hw-emulators/host, gateway/server and twin/live;
-#   - SQLite only in twin/store and gateway/server;
+#   - SQLite only in twin/store and gateway/server; PostgreSQL (libpqxx,
+#     libpq) only in twin/store;
 #   - the wall clock and sleeping only in the live pacer and the live hosts
 #     (twin/live, hw-emulators/host, gateway/server) and the front ends
 #     (twin/app for timing benchmarks, twin/panel);
@@ -45,6 +46,7 @@ foreach(line IN LISTS lines)
   dir_matches("${dir}" "twin/panel" may_ui)
   dir_matches("${dir}" "hw-emulators/host;gateway/server;twin/live" may_asio)
   dir_matches("${dir}" "twin/store;gateway/server" may_sqlite)
+  dir_matches("${dir}" "twin/store" may_postgres)
   dir_matches("${dir}" "twin/live;hw-emulators/host;gateway/server;twin/app;twin/panel" may_clock)
   foreach(src IN LISTS sources)
     math(EXPR files_checked "${files_checked} + 1")
@@ -66,6 +68,9 @@ foreach(line IN LISTS lines)
       endif()
       if(inc MATCHES "[<\"]sqlite3" AND NOT may_sqlite)
         list(APPEND violations "${rel}: SQLite outside twin/store and gateway/server")
+      endif()
+      if(inc MATCHES "[<\"](pqxx/|libpq-fe)" AND NOT may_postgres)
+        list(APPEND violations "${rel}: PostgreSQL outside twin/store")
       endif()
       if(inc MATCHES "\"\\.\\./")
         list(APPEND violations "${rel}: relative include climbing out of its folder: ${inc}")

@@ -293,7 +293,7 @@ int finish(nlohmann::json header, const std::vector<analysis::VariantRuns>& runs
     }
     write_out(out, header);
     std::string recorded;
-    if (records) recorded = fmt::format("{} (comparison {})", db, records->record_comparison(header, utc_now()));
+    if (records) recorded = fmt::format("{} (comparison {})", records->location(), records->record_comparison(header, utc_now()));
     if (json) {
         print_json(header);
         if (!recorded.empty()) fmt::print(stderr, "recorded in {}\n", recorded);  // not in the result: same bytes each time
@@ -460,9 +460,9 @@ void add_compare_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object on stdout instead of the report");
     cmd->add_option("--out", opt->out, "Also write the JSON result to this file");
     cmd->add_flag("--quiet,-q", opt->quiet, "No progress bar");
-    cmd->add_option("--db", opt->db,
-                    "SQLite file recording the comparison, unless a shard (variants, seeds, each metric's means and paired "
-                    "differences); empty: none")
+    cmd->add_option("--db,--store", opt->db,
+                    "The store recording the comparison, unless a shard (variants, seeds, each metric's means and paired "
+                    "differences): a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; empty: none")
         ->capture_default_str();
     cmd->callback([opt, &exit_code] { exit_code = run_compare(*opt); });
 }
@@ -475,9 +475,9 @@ void add_merge_command(CLI::App& app, int& exit_code) {
     cmd->add_option("shards", opt->files, "The shards' JSON files, all N of them, in any order")->required();
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object on stdout instead of the report");
     cmd->add_option("--out", opt->out, "Also write the JSON result to this file");
-    cmd->add_option("--db", opt->db,
-                    "SQLite file recording the comparison (variants, seeds, each metric's means and paired "
-                    "differences); empty: none")
+    cmd->add_option("--db,--store", opt->db,
+                    "The store recording the comparison (variants, seeds, each metric's means and paired "
+                    "differences): a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; empty: none")
         ->capture_default_str();
     cmd->callback([opt, &exit_code] { exit_code = run_merge(*opt); });
 }

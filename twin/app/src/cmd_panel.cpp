@@ -323,7 +323,7 @@ void add_panel_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--set", o->overrides, "Override a knob: --set sites.0.kiosks=6 (repeatable)");
     cmd->add_option("--seed", o->seed, "Master seed (0 = the scenario's)");
     cmd->add_option("--replication", o->replication, "Which replication's random streams (0 = the first)")->capture_default_str();
-    cmd->add_option("--replay", o->replay, "Replay a recorded run from this run store (kiosktwin run --store FILE)");
+    cmd->add_option("--replay", o->replay, "Replay a recorded run from this store (kiosktwin run --db STORE: a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB)");
     cmd->add_option("--run", o->run, "With --replay: the run id (0 = the latest)")->capture_default_str();
     cmd->add_option("--live", o->live, "Live feed: the kiosks of a running `kiosktwin serve`, from its endpoints file "
                                        "(run/endpoints.json), each a whole kiosk stack on real ports");
@@ -337,7 +337,7 @@ void add_panel_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--placement", o->placement,
                     "Show a placement (kiosktwin place --json's result, or placement[:ID] from --db): the map with demand, "
                     "candidates, chosen sites and circles, each site's KPIs; the world is its open sites");
-    cmd->add_option("--db", o->db, "With --placement placement[:ID]: the store")->capture_default_str();
+    cmd->add_option("--db,--store", o->db, "With --placement placement[:ID]: the store (a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB)")->capture_default_str();
     cmd->add_flag("--placement-view", o->placement_view, "With --placement and --site: show the map first anyway");
     cmd->add_option("--screenshot", o->screenshot, "Render one frame off screen to this PNG and exit");
     cmd->add_option("--at", o->at, "Virtual time to show first: HH:MM on day 1, or dN HH:MM (e.g. d2 09:30)");

@@ -285,7 +285,7 @@ int run_place(const PlaceOptions& opt) {
     std::string recorded;
     if (!opt.db.empty()) {
         store::RunStore records(opt.db);
-        recorded = fmt::format("{} (placement {})", opt.db, records.record_placement(result, utc_now()));
+        recorded = fmt::format("{} (placement {})", records.location(), records.record_placement(result, utc_now()));
     }
     if (opt.json) {
         print_json(result);
@@ -444,7 +444,7 @@ void add_place_command(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     cmd->add_option("-j,--jobs", opt->jobs, "Threads for the replications (0 = all cores)")->capture_default_str();
     cmd->add_option("--html", opt->html, "Write the report: OUT.html with OUT-map.png, OUT-sites.csv and OUT.json beside it");
-    cmd->add_option("--db", opt->db, "The store to record the placement in ('' = none)")->capture_default_str();
+    cmd->add_option("--db,--store", opt->db, "The store to record the placement in: a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; '' = none")->capture_default_str();
     cmd->add_option("--write-synthetic", opt->write_synthetic,
                     "Write the synthetic city (the generator behind assets/cities/synthetic.json) to this file and stop");
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object");

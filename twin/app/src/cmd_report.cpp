@@ -45,7 +45,7 @@ int run_report_command(const ReportOptions& opt) {
             db = store::RunStore::open_existing(opt.db);
             result = kind == "run" ? db->run_result(id) : kind == "comparison" ? db->comparison_result(id) : db->placement_result(id);
         } catch (const store::StoreError& e) {
-            fmt::print(stderr, "{}: {}\n", opt.db, e.what());
+            fmt::print(stderr, "report: {}\n", e.what());
             return exit_invalid;
         }
     } else {
@@ -138,7 +138,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     cmd->add_option("--html", opt->html, "The HTML file to write; the exports go beside it (OUT-kpis.csv, OUT.json, …)")
         ->required();
-    cmd->add_option("--db", opt->db, "The run store (SQLite) that kiosktwin run and compare record in")->capture_default_str();
+    cmd->add_option("--db,--store", opt->db, "The store that kiosktwin run, compare and place record in: a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB")->capture_default_str();
     cmd->add_flag("--json", opt->json, "Print the files written as one JSON object");
     cmd->callback([opt, &exit_code] { exit_code = run_report_command(*opt); });
 }

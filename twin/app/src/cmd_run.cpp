@@ -164,7 +164,7 @@ static int run_sites(const LoadedScenario& ls, const RunOptions& opt) {
     std::string recorded;
     if (db) {
         const std::int64_t id = db->record(result, study, utc_now());
-        recorded = fmt::format("{} (run {})", opt.db, id);
+        recorded = fmt::format("{} (run {})", db->location(), id);
         // Not in the JSON result: the same seed must print the same bytes.
         if (opt.json) fmt::print(stderr, "recorded in {}\n", recorded);
     }
@@ -194,9 +194,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--out", opt->out, "Also write the JSON result to this file");
     cmd->add_flag("--quiet,-q", opt->quiet, "No progress bar");
     cmd->add_flag("--world", opt->world, "Run a hall scenario as a one-site world on the full kiosk stack");
-    cmd->add_option("--db", opt->db,
-                    "SQLite file recording every site run (seed, scenario hash, parameters, KPIs, sessions, tickets); "
-                    "empty: none")
+    cmd->add_option("--db,--store", opt->db,
+                    "The store recording every site run (seed, scenario hash, parameters, KPIs, sessions, tickets): "
+                    "a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; empty: none")
         ->capture_default_str();
     cmd->footer("Site scenario settings (JSON path, default, accepted values):\n" +
                 world::site_scenario_knobs().help_table() + "\nHall scenario settings:\n" +

@@ -1,10 +1,16 @@
 // The run record (ARCHITECTURE.md, "twin/store"): every `kiosktwin run` of a
-// site scenario kept in one SQLite file — seed, scenario hash, the effective
-// parameters, the KPIs with their confidence intervals, and, per
-// replication, every citizen's visit with its sessions and every fault
-// ticket — so that a planner can go back to any run and query it.
+// site scenario, every comparison and every placement kept in one store —
+// seed, scenario hash, the effective parameters, the KPIs with their
+// confidence intervals, and, per replication, every citizen's visit with its
+// sessions and every fault ticket — so that a planner can go back to any run
+// and query it.
 //
-// Tables (one file holds many runs; application_id "KTRS"):
+// A store is a SQLite file (application_id "KTRS") or a PostgreSQL database
+// (`postgresql://USER[:PASSWORD]@HOST[:PORT]/DB`, through libpqxx): the same
+// tables, columns and types on both — BIGINT integers, DOUBLE PRECISION
+// reals, TEXT, the ids numbered by the database.
+//
+// Tables:
 //   runs(run_id, recorded_at, kiosktwin_version, scenario_name, scenario_file,
 //        scenario_sha256, seed, replications, horizon_days, effective_json,
 //        results_json)
@@ -47,9 +53,11 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
-
 namespace kiosktwin::store {
+
+namespace detail {
+class Database;
+}
 
 /// A store that cannot be opened or written.
 class StoreError : public std::runtime_error {
@@ -90,10 +98,12 @@ struct RecordedRun {
 class RunStore {
 public:
     /// Opens an existing store to read: throws StoreError if there is no
-    /// such file or it is not a run store.
-    static std::unique_ptr<RunStore> open_existing(const std::string& path);
-    /// Opens (creating the file, its directory and the tables if needed).
-    explicit RunStore(const std::string& path);
+    /// such file or database, or it is not a run store.
+    static std::unique_ptr<RunStore> open_existing(const std::string& location);
+    /// Opens `location` — a SQLite file's path, or a PostgreSQL URL
+    /// (postgresql://…) — creating the file, its directory and the tables
+    /// as needed. Throws StoreError if it cannot.
+    explicit RunStore(const std::string& location);
     ~RunStore();
     RunStore(const RunStore&) = delete;
     RunStore& operator=(const RunStore&) = delete;
@@ -121,6 +131,9 @@ public:
     /// `kiosktwin place --json`'s object of placement `placement_id` (0: the latest).
     nlohmann::json placement_result(std::int64_t placement_id = 0) const;
 
+    /// Where the store is, for messages (a URL's password shown as ***).
+    const std::string& location() const;
+
     /// Runs recorded so far.
     std::int64_t runs() const;
     /// A single integer from a query (for tests and tools).
@@ -130,10 +143,12 @@ public:
     RecordedRun load(std::int64_t run_id = 0, int replication = 0) const;
 
 private:
-    void exec(const char* sql) const;
+    explicit RunStore(std::unique_ptr<detail::Database> db);
     /// The result_json of row `id` (0: the latest) of `kind` + "s" ("comparison", "placement").
     nlohmann::json stored_result(const std::string& kind, std::int64_t id) const;
-    sqlite3* m_db = nullptr;
+    /// The latest id in `table` (0 if none).
+    std::int64_t latest(const std::string& table, const std::string& key) const;
+    std::unique_ptr<detail::Database> m_db;
 };
 
 }  // namespace kiosktwin::store
