@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 using namespace kiosktwin::test;
@@ -153,6 +154,64 @@ TEST_CASE("shards run apart and merged give the bytes one process prints, whatev
     const auto not_shard = kt("merge scenarios/hall.json");
     CHECK(not_shard.exit_code == 1);
     CHECK(not_shard.err.find("not a shard of kiosktwin compare") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kiosktwin run --shard: the shards merged are the run one process gives, in any order and any threads",
+          "[compare]") {
+    const std::string dir = temp_dir();
+    const std::string args = "run scenarios/default.json --replications 4 --set horizon.days=1 -q --db ''";
+    const auto whole = kt(args + " --json");
+    INFO(whole.err);
+    REQUIRE(whole.exit_code == 0);
+    for (int i = 0; i < 3; ++i) {
+        const auto shard = kt(args + " --shard " + std::to_string(i) + "/3 --out " + dir + "/run" + std::to_string(i) +
+                              ".json" + (i == 1 ? " --jobs 1" : ""));
+        INFO(shard.err);
+        REQUIRE(shard.exit_code == 0);
+        CHECK_THAT(shard.out, Catch::Contains("shard " + std::to_string(i) + "/3 of the run of \"default\""));
+    }
+    const json part = json::parse(slurp(dir + "/run0.json"));
+    CHECK(part["shard"]["index"] == 0);
+    REQUIRE(part["runs"].size() == 2);  // replications 0 and 3
+    CHECK(part["runs"][1]["index"] == 3);
+    CHECK(!part.contains("results"));
+    const std::string db = dir + "/merged.sqlite";
+    const auto merged = kt("merge " + dir + "/run2.json " + dir + "/run0.json " + dir + "/run1.json --json --db " + db);
+    INFO(merged.err);
+    REQUIRE(merged.exit_code == 0);
+    CHECK(merged.out == whole.out);  // byte for byte: every metric, interval, table and target
+    CHECK_THAT(merged.err, Catch::Contains("its KPIs: shards keep no visits"));
+    CHECK(run_command("sqlite3 " + db + " 'SELECT count(*) FROM runs; SELECT count(*) > 20 FROM kpis; "
+                      "SELECT count(*) FROM visits'", k_src).out == "1\n1\n0\n");
+
+    const auto missing = kt("merge " + dir + "/run0.json " + dir + "/run2.json --db ''");
+    CHECK(missing.exit_code == 1);
+    CHECK_THAT(missing.err, Catch::Contains("shard 1/3 is missing"));
+    const auto twice = kt("merge " + dir + "/run0.json " + dir + "/run0.json " + dir + "/run1.json --db ''");
+    CHECK(twice.exit_code == 1);
+    CHECK_THAT(twice.err, Catch::Contains("is given twice"));
+    REQUIRE(kt(args + " --seed 9 --shard 2/3 --out " + dir + "/other.json").exit_code == 0);
+    const auto other = kt("merge " + dir + "/run0.json " + dir + "/run1.json " + dir + "/other.json --db ''");
+    CHECK(other.exit_code == 1);
+    CHECK_THAT(other.err, Catch::Contains("a shard of another run"));
+    REQUIRE(kt("compare scenarios/hall.json --sweep kiosks=3,4 --replications 4 --shard 0/2 -q --out " + dir +
+               "/cmp.json > /dev/null").exit_code == 0);
+    const auto mixed = kt("merge " + dir + "/run0.json " + dir + "/cmp.json --db ''");
+    CHECK(mixed.exit_code == 1);
+    CHECK_THAT(mixed.err, Catch::Contains("a shard of kiosktwin compare"));
+    json bad = part;
+    bad["runs"][0]["values"].erase(0);
+    std::ofstream(dir + "/bad.json") << bad.dump();
+    const auto edited = kt("merge " + dir + "/bad.json " + dir + "/run1.json " + dir + "/run2.json --db ''");
+    CHECK(edited.exit_code == 1);
+    CHECK_THAT(edited.err, Catch::Contains("/runs/0/values:"));
+    const auto nowhere = kt(args + " --shard 0/2");
+    CHECK(nowhere.exit_code == 2);
+    CHECK_THAT(nowhere.err, Catch::Contains("write it with --out FILE"));
+    const auto hall = kt("run scenarios/hall.json --shard 0/2 --out " + dir + "/hall.json");
+    CHECK(hall.exit_code == 2);
+    CHECK_THAT(hall.err, Catch::Contains("site scenario"));
     std::filesystem::remove_all(dir);
 }
 

@@ -332,21 +332,10 @@ std::vector<double> SiteKpis::values() const {
 
 namespace {
 
-struct Replication {
-    std::vector<double> values;
-    std::uint64_t seed = 0;
-    std::uint64_t events = 0;
-    std::uint64_t sessions = 0;
-    std::map<std::string, std::uint64_t> by_item, by_kiosk, reasons, outcomes, tickets_by_cause;
-    std::vector<std::uint64_t> by_day;
-    std::array<std::uint64_t, 6> ratings{};
-    SiteRecords records;
-};
-
 template <class Map>
-nlohmann::json means(const std::vector<Replication>& reps, Map Replication::*field) {
+nlohmann::json means(const std::vector<SiteReplication>& reps, Map SiteReplication::*field) {
     std::map<std::string, double> sum;
-    for (const Replication& r : reps)
+    for (const SiteReplication& r : reps)
         for (const auto& [k, n] : r.*field) sum[k] += static_cast<double>(n);
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [k, x] : sum) out[k] = x / static_cast<double>(reps.size());
@@ -364,12 +353,18 @@ ReplicationResult site_replication(const world::SiteScenario& s, std::uint32_t r
     return ReplicationResult{kpis.values(), w.seed(), info.events};
 }
 
-SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& options) {
-    const std::function<Replication(std::uint32_t)> one = [&s, &options](std::uint32_t r) {
+std::vector<SiteReplication> run_site_replications(const world::SiteScenario& s, const SiteStudyOptions& options) {
+    const Shard shard = options.shard;
+    const auto total = static_cast<std::uint32_t>(s.replications);
+    // The shard's k-th replication is index I + k N.
+    const std::uint32_t count = shard.index < total ? (total - shard.index + shard.count - 1) / shard.count : 0;
+    const std::function<SiteReplication(std::uint32_t)> one = [&s, &options, shard](std::uint32_t k) {
+        const std::uint32_t r = shard.index + k * shard.count;
         world::World w(s.world, r);
         SiteKpis kpis(s);
         kpis.collect(w);
-        Replication rep;
+        SiteReplication rep;
+        rep.index = r;
         if (options.keep_records) {
             w.citizen_left.connect([&rep](const world::CitizenRecord& c) { rep.records.citizens.push_back(c); });
             w.ticket_closed.connect([&rep](const world::TicketRecord& t) { rep.records.tickets.push_back(t); });
@@ -389,15 +384,30 @@ SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& o
         rep.tickets_by_cause = kpis.tickets_by_cause();
         return rep;
     };
-    auto reps = run_replications<Replication>(static_cast<std::size_t>(s.replications), options.jobs, one,
-                                              options.progress);
+    return run_replications<SiteReplication>(count, options.jobs, one, options.progress);
+}
+
+SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& options) {
+    SiteStudyOptions whole = options;
+    whole.shard = Shard{};
+    return summarise_site_study(s, run_site_replications(s, whole));
+}
+
+SiteStudy summarise_site_study(const world::SiteScenario& s, std::vector<SiteReplication> reps) {
+    for (std::size_t i = 0; i < reps.size(); ++i)
+        if (reps[i].index != i) throw std::invalid_argument("replication " + std::to_string(i) + " is missing");
+    if (reps.size() != static_cast<std::size_t>(s.replications))
+        throw std::invalid_argument(std::to_string(reps.size()) + " replications for a scenario of " +
+                                    std::to_string(s.replications));
     SiteStudy study;
-    for (Replication& r : reps) {
+    const bool kept = std::any_of(reps.begin(), reps.end(),
+                                  [](const SiteReplication& r) { return !r.records.citizens.empty() || !r.records.tickets.empty(); });
+    for (SiteReplication& r : reps) {
         study.per_replication.push_back(r.values);
         study.replication_seeds.push_back(r.seed);
         study.events += r.events;
         study.sessions += r.sessions;
-        if (options.keep_records) study.records.push_back(std::move(r.records));
+        if (kept) study.records.push_back(std::move(r.records));
     }
     study.simulated_days = s.horizon_days * s.replications;
     study.metrics = summarise(site_metrics(), study.per_replication, 0.95);
@@ -406,23 +416,23 @@ SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& o
     nlohmann::json by_day = nlohmann::json::array();
     for (std::size_t d = 0; !reps.empty() && d < reps.front().by_day.size(); ++d) {
         double sum = 0;
-        for (const Replication& r : reps) sum += static_cast<double>(r.by_day[d]);
+        for (const SiteReplication& r : reps) sum += d < r.by_day.size() ? static_cast<double>(r.by_day[d]) : 0.0;
         by_day.push_back(sum / n);
     }
     nlohmann::json ratings = nlohmann::json::object();
     for (int level = 1; level <= 5; ++level) {
         double sum = 0;
-        for (const Replication& r : reps) sum += static_cast<double>(r.ratings[static_cast<std::size_t>(level)]);
+        for (const SiteReplication& r : reps) sum += static_cast<double>(r.ratings[static_cast<std::size_t>(level)]);
         ratings[std::to_string(level)] = sum / n;
     }
     study.tables = {{"note", "means over replications"},
-                    {"cases_by_item", means(reps, &Replication::by_item)},
-                    {"cases_by_kiosk", means(reps, &Replication::by_kiosk)},
+                    {"cases_by_item", means(reps, &SiteReplication::by_item)},
+                    {"cases_by_kiosk", means(reps, &SiteReplication::by_kiosk)},
                     {"cases_by_day", by_day},
-                    {"outcomes", means(reps, &Replication::outcomes)},
+                    {"outcomes", means(reps, &SiteReplication::outcomes)},
                     {"ratings_by_level", ratings},
-                    {"bad_review_reasons", means(reps, &Replication::reasons)},
-                    {"tickets_by_root_cause", means(reps, &Replication::tickets_by_cause)}};
+                    {"bad_review_reasons", means(reps, &SiteReplication::reasons)},
+                    {"tickets_by_root_cause", means(reps, &SiteReplication::tickets_by_cause)}};
 
     auto metric = [&](Metric m) -> const MetricSummary& { return study.metrics[m]; };
     auto target = [&](const char* key, Metric m, double value, bool at_least) {
@@ -442,6 +452,58 @@ SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& o
     target("fault_rate", fault_rate_pct, 100.0 * s.targets.fault_rate, false);
     target("satisfaction", satisfaction_pct, 100.0 * s.targets.satisfaction, true);
     return study;
+}
+
+nlohmann::json to_json(const std::vector<SiteReplication>& replications) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const SiteReplication& r : replications)
+        out.push_back({{"index", r.index},
+                       {"values", r.values},
+                       {"seed", r.seed},
+                       {"events", r.events},
+                       {"sessions", r.sessions},
+                       {"cases_by_item", r.by_item},
+                       {"cases_by_kiosk", r.by_kiosk},
+                       {"cases_by_day", r.by_day},
+                       {"bad_review_reasons", r.reasons},
+                       {"outcomes", r.outcomes},
+                       {"tickets_by_root_cause", r.tickets_by_cause},
+                       {"ratings", r.ratings}});
+    return out;
+}
+
+std::vector<SiteReplication> site_replications_from_json(const nlohmann::json& j) {
+    if (!j.is_array()) throw std::invalid_argument("/runs: expected an array of replications");
+    std::vector<SiteReplication> out;
+    const std::size_t metrics = site_metrics().size();
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const std::string at = "/runs/" + std::to_string(i);
+        try {
+            const nlohmann::json& x = j[i];
+            SiteReplication r;
+            r.index = x.at("index").get<std::uint32_t>();
+            r.values = x.at("values").get<std::vector<double>>();
+            r.seed = x.at("seed").get<std::uint64_t>();
+            r.events = x.at("events").get<std::uint64_t>();
+            r.sessions = x.at("sessions").get<std::uint64_t>();
+            r.by_item = x.at("cases_by_item").get<std::map<std::string, std::uint64_t>>();
+            r.by_kiosk = x.at("cases_by_kiosk").get<std::map<std::string, std::uint64_t>>();
+            r.by_day = x.at("cases_by_day").get<std::vector<std::uint64_t>>();
+            r.reasons = x.at("bad_review_reasons").get<std::map<std::string, std::uint64_t>>();
+            r.outcomes = x.at("outcomes").get<std::map<std::string, std::uint64_t>>();
+            r.tickets_by_cause = x.at("tickets_by_root_cause").get<std::map<std::string, std::uint64_t>>();
+            r.ratings = x.at("ratings").get<std::array<std::uint64_t, 6>>();
+            if (r.values.size() != metrics)
+                throw std::invalid_argument("/values: " + std::to_string(r.values.size()) + " metrics, expected " +
+                                            std::to_string(metrics) + " (another kiosktwin version?)");
+            out.push_back(std::move(r));
+        } catch (const nlohmann::json::exception& e) {
+            throw std::invalid_argument(at + ": " + e.what());
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(at + e.what());
+        }
+    }
+    return out;
 }
 
 nlohmann::json to_json(const SiteStudy& study) {

@@ -1,7 +1,7 @@
 // kiosktwin compare A.json B.json … — variants of a scenario on common random
 // numbers, compared replication by replication (analysis/compare.hpp);
-// kiosktwin merge — the shards of a comparison run apart, joined into the
-// result one process gives.
+// kiosktwin merge — the shards of a comparison (or of a run: cmd_run.cpp) run
+// apart, joined into the result one process gives.
 #include "common.hpp"
 
 #include <kiosktwin/analysis/compare.hpp>
@@ -378,12 +378,19 @@ int run_merge(const MergeOptions& opt) {
         std::stringstream ss;
         ss << in.rdbuf();
         nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
-        if (j.is_discarded() || !j.is_object() || j.value("verb", "") != "compare" || !j.contains("shard")) {
-            fmt::print(stderr, "{}: not a shard of kiosktwin compare (run it with --shard I/N --out FILE)\n", f);
+        const std::string verb = j.is_object() ? j.value("verb", "") : "";
+        if (j.is_discarded() || (verb != "compare" && verb != "run") || !j.contains("shard")) {
+            fmt::print(stderr, "{}: not a shard of kiosktwin compare or run (make one with --shard I/N --out FILE)\n", f);
+            return exit_invalid;
+        }
+        if (!parts.empty() && verb != parts.front()["verb"]) {
+            fmt::print(stderr, "{}: a shard of kiosktwin {}, {} one of kiosktwin {}\n", f, verb, opt.files.front(),
+                       parts.front()["verb"].get<std::string>());
             return exit_invalid;
         }
         parts.push_back(std::move(j));
     }
+    if (parts.front()["verb"] == "run") return merge_run_shards(parts, opt.files, opt.out, opt.json, opt.db);
     // Every part must be a shard of the same comparison, and every shard there once.
     nlohmann::json header = parts.front();
     header.erase("shard");
@@ -470,14 +477,14 @@ void add_compare_command(CLI::App& app, int& exit_code) {
 void add_merge_command(CLI::App& app, int& exit_code) {
     auto opt = std::make_shared<MergeOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "merge", "Join the shards of a comparison (kiosktwin compare --shard I/N --out FILE) into the result one "
-                 "process gives");
+        "merge", "Join the shards of a comparison or a run (kiosktwin compare|run --shard I/N --out FILE) into the "
+                 "result one process gives");
     cmd->add_option("shards", opt->files, "The shards' JSON files, all N of them, in any order")->required();
     cmd->add_flag("--json", opt->json, "Print the result as one JSON object on stdout instead of the report");
     cmd->add_option("--out", opt->out, "Also write the JSON result to this file");
     cmd->add_option("--db,--store", opt->db,
                     "The store recording the comparison (variants, seeds, each metric's means and paired "
-                    "differences): a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; empty: none")
+                    "differences) or the run (its KPIs: shards keep no visits): a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; empty: none")
         ->capture_default_str();
     cmd->callback([opt, &exit_code] { exit_code = run_merge(*opt); });
 }

@@ -28,6 +28,7 @@ struct RunOptions {
     bool world = false;
     std::string out;
     std::string db = "runs/kiosktwin.sqlite";
+    std::string shard;
 };
 
 std::string value_text(const nlohmann::json& v) {
@@ -129,10 +130,79 @@ void print_site_report(const LoadedScenario& ls, const analysis::SiteStudy& stud
     }
     fmt::print("\nFormulas: kiosktwin run --json prints each metric's formula; per-item, per-kiosk and per-day 办件量 too.\n");
     const double mevents = static_cast<double>(study.events) / 1e6;
-    fmt::print("\n{} simulated days, {} kiosk sessions in {:.2f} s on {} thread{} ({:.2f} M events, {:.0f} sessions/s)\n",
-               analysis::figure(study.simulated_days), study.sessions, wall_s, jobs, jobs == 1 ? "" : "s", mevents,
-               wall_s > 0 ? static_cast<double>(study.sessions) / wall_s : 0.0);
+    if (jobs == 0)  // merged from shards: their time is theirs
+        fmt::print("\n{} simulated days, {} kiosk sessions, merged from shards ({:.2f} M events)\n",
+                   analysis::figure(study.simulated_days), study.sessions, mevents);
+    else
+        fmt::print("\n{} simulated days, {} kiosk sessions in {:.2f} s on {} thread{} ({:.2f} M events, {:.0f} sessions/s)\n",
+                   analysis::figure(study.simulated_days), study.sessions, wall_s, jobs, jobs == 1 ? "" : "s", mevents,
+                   wall_s > 0 ? static_cast<double>(study.sessions) / wall_s : 0.0);
     if (!recorded.empty()) fmt::print("Recorded in {}\n", recorded);
+}
+
+// `kiosktwin run --json`'s object without its results: what the shards of
+// one run share.
+nlohmann::json run_header(const LoadedScenario& ls) {
+    const world::SiteScenario& s = *ls.sites;
+    return {{"kiosktwin_version", KIOSKTWIN_VERSION},
+            {"verb", "run"},
+            {"kind", "sites"},
+            {"scenario", {{"file", ls.file}, {"name", s.name}, {"sha256", ls.sha256}, {"effective", ls.effective}}},
+            {"seed", s.world.seed},
+            {"replications", s.replications},
+            {"horizon_days", s.horizon_days}};
+}
+
+void write_result(const std::string& out, const nlohmann::json& result) {
+    if (out.empty()) return;
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f << result.dump(2) << '\n';
+    if (!f) throw std::runtime_error("cannot write " + out);
+}
+
+// The study summarised: recorded (if a store is given), written, printed.
+int finish_run(const LoadedScenario& ls, const analysis::SiteStudy& study, std::optional<store::RunStore>& db,
+               const std::string& out, bool json, double wall, unsigned jobs) {
+    nlohmann::json result = run_header(ls);
+    result["results"] = analysis::to_json(study);
+    std::string recorded;
+    if (db) {
+        const std::int64_t id = db->record(result, study, utc_now());
+        recorded = fmt::format("{} (run {})", db->location(), id);
+        if (study.records.empty()) recorded += ", its KPIs: shards keep no visits, sessions or tickets";
+        // Not in the JSON result: the same seed must print the same bytes.
+        if (json) fmt::print(stderr, "recorded in {}\n", recorded);
+    }
+    write_result(out, result);
+    if (json) print_json(result);
+    else print_site_report(ls, study, wall, jobs, recorded);
+    return exit_ok;
+}
+
+// The shard's replications, for kiosktwin merge (not recorded).
+int run_shard(const LoadedScenario& ls, const RunOptions& opt, const analysis::Shard& shard) {
+    const world::SiteScenario& s = *ls.sites;
+    Progress progress(fmt::format("{} (seed {}) shard {}/{}", s.name, s.world.seed, shard.index, shard.count),
+                      !opt.quiet && stderr_is_tty());
+    analysis::SiteStudyOptions so;
+    so.jobs = opt.jobs;
+    so.shard = shard;
+    so.progress = [&progress](std::size_t d, std::size_t t) { progress.update(d, t); };
+    const auto reps = analysis::run_site_replications(s, so);
+    progress.finish();
+    nlohmann::json result = run_header(ls);
+    result["shard"] = {{"index", shard.index}, {"count", shard.count}};
+    result["runs"] = analysis::to_json(reps);
+    write_result(opt.out, result);
+    if (opt.json) {
+        print_json(result);
+    } else {
+        std::string which;
+        for (const auto& r : reps) which += " " + std::to_string(r.index);
+        fmt::print("shard {}/{} of the run of \"{}\": replications{} ({} of {}); written to {}\n", shard.index,
+                   shard.count, s.name, which, reps.size(), s.replications, opt.out);
+    }
+    return exit_ok;
 }
 
 }  // namespace
@@ -152,30 +222,70 @@ static int run_sites(const LoadedScenario& ls, const RunOptions& opt) {
     const analysis::SiteStudy study = analysis::run_site_study(s, so);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     progress.finish();
+    return finish_run(ls, study, db, opt.out, opt.json, wall, jobs);
+}
 
-    nlohmann::json result{{"kiosktwin_version", KIOSKTWIN_VERSION},
-                          {"verb", "run"},
-                          {"kind", "sites"},
-                          {"scenario", {{"file", ls.file}, {"name", s.name}, {"sha256", ls.sha256}, {"effective", ls.effective}}},
-                          {"seed", s.world.seed},
-                          {"replications", s.replications},
-                          {"horizon_days", s.horizon_days},
-                          {"results", analysis::to_json(study)}};
-    std::string recorded;
-    if (db) {
-        const std::int64_t id = db->record(result, study, utc_now());
-        recorded = fmt::format("{} (run {})", db->location(), id);
-        // Not in the JSON result: the same seed must print the same bytes.
-        if (opt.json) fmt::print(stderr, "recorded in {}\n", recorded);
+int merge_run_shards(const std::vector<nlohmann::json>& parts, const std::vector<std::string>& files,
+                     const std::string& out, bool json, const std::string& store) {
+    // Every part a shard of the same run, every shard there once.
+    auto header_of = [](nlohmann::json h) {
+        h.erase("shard");
+        h.erase("runs");
+        return h;
+    };
+    const nlohmann::json header = header_of(parts.front());
+    const auto count = parts.front()["shard"].value("count", 0u);
+    std::vector<int> seen(count, 0);
+    std::vector<analysis::SiteReplication> reps;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (header_of(parts[i]) != header) {
+            fmt::print(stderr, "{}: a shard of another run than {} (scenario, seed, replications or version differ)\n",
+                       files[i], files[0]);
+            return exit_invalid;
+        }
+        const auto index = parts[i]["shard"].value("index", 0u);
+        const auto of = parts[i]["shard"].value("count", 0u);
+        if (of != count || index >= count) {
+            fmt::print(stderr, "{}: shard {}/{} does not belong with shards of {}\n", files[i], index, of, count);
+            return exit_invalid;
+        }
+        if (++seen[index] > 1) {
+            fmt::print(stderr, "{}: shard {}/{} is given twice\n", files[i], index, count);
+            return exit_invalid;
+        }
+        try {
+            for (auto& r : analysis::site_replications_from_json(parts[i].value("runs", nlohmann::json())))
+                reps.push_back(std::move(r));
+        } catch (const std::invalid_argument& e) {
+            fmt::print(stderr, "{}: {}\n", files[i], e.what());
+            return exit_invalid;
+        }
     }
-    if (!opt.out.empty()) {
-        std::ofstream f(opt.out, std::ios::binary | std::ios::trunc);
-        f << result.dump(2) << '\n';
-        if (!f) throw std::runtime_error("cannot write " + opt.out);
+    for (std::uint32_t i = 0; i < count; ++i)
+        if (seen[i] == 0) {
+            fmt::print(stderr, "shard {}/{} is missing\n", i, count);
+            return exit_invalid;
+        }
+    LoadedScenario ls;
+    ls.file = header["scenario"].value("file", "");
+    ls.effective = header["scenario"].value("effective", nlohmann::json());
+    ls.sha256 = sha256_hex(ls.effective.dump());
+    auto load = world::load_site_scenario(ls.effective);
+    if (!load.scenario || ls.sha256 != header["scenario"].value("sha256", "")) {
+        fmt::print(stderr, "{}: its scenario does not read back (edited by hand?)\n", files[0]);
+        return exit_invalid;
     }
-    if (opt.json) print_json(result);
-    else print_site_report(ls, study, wall, jobs, recorded);
-    return exit_ok;
+    ls.sites = std::move(load.scenario);
+    std::sort(reps.begin(), reps.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    std::optional<store::RunStore> db;
+    if (!store.empty()) db.emplace(store);
+    try {
+        const analysis::SiteStudy study = analysis::summarise_site_study(*ls.sites, std::move(reps));
+        return finish_run(ls, study, db, out, json, 0.0, 0);
+    } catch (const std::invalid_argument& e) {
+        fmt::print(stderr, "the shards do not make the run: {}\n", e.what());
+        return exit_invalid;
+    }
 }
 
 void add_run_command(CLI::App& app, int& exit_code) {
@@ -194,6 +304,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--out", opt->out, "Also write the JSON result to this file");
     cmd->add_flag("--quiet,-q", opt->quiet, "No progress bar");
     cmd->add_flag("--world", opt->world, "Run a hall scenario as a one-site world on the full kiosk stack");
+    cmd->add_option("--shard", opt->shard,
+                    "Run only replications r with r mod N = I of a site scenario, for `kiosktwin merge` (write it with "
+                    "--out; not recorded)")
+        ->type_name("I/N");
     cmd->add_option("--db,--store", opt->db,
                     "The store recording every site run (seed, scenario hash, parameters, KPIs, sessions, tickets): "
                     "a SQLite file, or a PostgreSQL database as postgresql://USER@HOST:PORT/DB; empty: none")
@@ -203,6 +317,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
                 world::hall_knobs().help_table());
 
     cmd->callback([opt, &exit_code] {
+        std::optional<analysis::Shard> shard = analysis::Shard{};
+        if (!opt->shard.empty() && !(shard = analysis::parse_shard(opt->shard)))
+            throw CLI::ValidationError("--shard", "expected I/N with 0 <= I < N, got \"" + opt->shard + "\"");
+        if (!shard->whole() && opt->out.empty() && !opt->json)
+            throw CLI::ValidationError("--shard", "a shard is for kiosktwin merge: write it with --out FILE (or print it with --json)");
         std::vector<std::string> overrides = opt->overrides;
         if (opt->seed) overrides.push_back("/seed=" + std::to_string(*opt->seed));
         if (opt->replications) overrides.push_back("/replications=" + std::to_string(*opt->replications));
@@ -213,9 +332,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
             return;
         }
         if (ls.sites) {
-            exit_code = run_sites(ls, *opt);
+            exit_code = shard->whole() ? run_sites(ls, *opt) : run_shard(ls, *opt, *shard);
             return;
         }
+        if (!shard->whole())
+            throw CLI::ValidationError("--shard", "splits the replications of a site scenario (a hall scenario's run "
+                                                  "takes seconds; kiosktwin compare --shard splits hall comparisons)");
         const world::HallScenario& s = *ls.scenario;
         const unsigned jobs = std::min<unsigned>(opt->jobs == 0 ? analysis::default_jobs() : opt->jobs,
                                                  static_cast<unsigned>(s.replications));

@@ -119,6 +119,11 @@ void add_kiosk_command(CLI::App& app, int& exit_code);
 void add_panel_command(CLI::App& app, int& exit_code);
 void add_compare_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
+/// kiosktwin merge of `kiosktwin run --shard` files (parsed, verb "run" with
+/// a "shard"): the run one process gives, printed, written to `out`,
+/// recorded in `store` (its KPIs) unless empty.
+int merge_run_shards(const std::vector<nlohmann::json>& parts, const std::vector<std::string>& files,
+                     const std::string& out, bool json, const std::string& store);
 void add_report_command(CLI::App& app, int& exit_code);
 void add_place_command(CLI::App& app, int& exit_code);
 /// `bench panel`, registered by add_bench_command.

@@ -9,6 +9,7 @@
 // hours open within the horizon (R-5-3: every hour for a 7×24 room).
 #pragma once
 
+#include <kiosktwin/analysis/compare.hpp>
 #include <kiosktwin/analysis/replications.hpp>
 #include <kiosktwin/sim/stats.hpp>
 #include <kiosktwin/world/site.hpp>
@@ -100,6 +101,7 @@ struct SiteStudyOptions {
     unsigned jobs = 0;  ///< threads; 0 = all hardware threads
     ProgressFn progress;
     bool keep_records = false;  ///< keep every citizen and ticket (for the run record)
+    Shard shard{};              ///< run_site_replications: only the replications r with r mod N = I
 };
 
 /// One replication's records, when kept.
@@ -119,6 +121,31 @@ struct SiteStudy {
     std::uint64_t sessions = 0;  ///< kiosk sessions over all replications
     double simulated_days = 0;
 };
+
+/// One replication of a site study: everything its summary needs. A shard
+/// of a run (kiosktwin run --shard I/N) is a list of these, written as JSON;
+/// the shards joined in index order summarise to the very study one process
+/// gives.
+struct SiteReplication {
+    std::uint32_t index = 0;     ///< which replication (its random streams)
+    std::vector<double> values;  ///< site_metrics() order
+    std::uint64_t seed = 0, events = 0, sessions = 0;
+    std::map<std::string, std::uint64_t> by_item, by_kiosk, reasons, outcomes, tickets_by_cause;
+    std::vector<std::uint64_t> by_day;
+    std::array<std::uint64_t, 6> ratings{};  ///< [level 1..5]
+    SiteRecords records;                     ///< if kept (not in the JSON)
+};
+
+/// Runs the replications of the options' shard (all of them for the whole
+/// run), in index order.
+std::vector<SiteReplication> run_site_replications(const world::SiteScenario& s, const SiteStudyOptions& options = {});
+/// The study of replications 0..R-1, given in index order (records moved in
+/// when kept). Throws std::invalid_argument when one is missing.
+SiteStudy summarise_site_study(const world::SiteScenario& s, std::vector<SiteReplication> replications);
+/// A shard's replications as JSON, and back (std::invalid_argument naming
+/// the JSON path of what is wrong).
+nlohmann::json to_json(const std::vector<SiteReplication>& replications);
+std::vector<SiteReplication> site_replications_from_json(const nlohmann::json& j);
 
 /// Replication r of the site world: site_metrics() values, seed, events.
 ReplicationResult site_replication(const world::SiteScenario& s, std::uint32_t r);
