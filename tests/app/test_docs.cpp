@@ -107,20 +107,24 @@ std::vector<std::filesystem::path> docs() {
 
 }  // namespace
 
+// One section a guide: ctest runs each guide as a test of its own (-c
+// NAME.md), two at a time; a guide's commands run in order.
 TEST_CASE("every command in the user guides runs as shown", "[docs]") {
     int total = 0;
     for (const auto& path : docs()) {
         const Doc d = parse_doc(path);
-        for (const DocCommand& c : d.commands) {
-            ++total;
-            INFO(c.file << ":" << c.line << ": $ " << c.command);
-            const auto r = run_command("PATH='" + k_bin_dir + "':\"$PATH\"; " + c.command, k_src);
-            INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
-            CHECK(r.exit_code == c.expected_exit);
-            const std::string output = squash_spaces(r.out + "\n" + r.err);
-            for (const std::string& s : c.shown) {
-                INFO("shown line: " << s);
-                CHECK(output.find(s) != std::string::npos);
+        total += static_cast<int>(d.commands.size());
+        DYNAMIC_SECTION(path.filename().string()) {
+            for (const DocCommand& c : d.commands) {
+                INFO(c.file << ":" << c.line << ": $ " << c.command);
+                const auto r = run_command("PATH='" + k_bin_dir + "':\"$PATH\"; " + c.command, k_src);
+                INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+                CHECK(r.exit_code == c.expected_exit);
+                const std::string output = squash_spaces(r.out + "\n" + r.err);
+                for (const std::string& s : c.shown) {
+                    INFO("shown line: " << s);
+                    CHECK(output.find(s) != std::string::npos);
+                }
             }
         }
     }
