@@ -390,24 +390,22 @@ std::vector<SiteReplication> run_site_replications(const world::SiteScenario& s,
 SiteStudy run_site_study(const world::SiteScenario& s, const SiteStudyOptions& options) {
     SiteStudyOptions whole = options;
     whole.shard = Shard{};
-    return summarise_site_study(s, run_site_replications(s, whole));
+    return summarise_site_study(s, run_site_replications(s, whole), options.keep_records);
 }
 
-SiteStudy summarise_site_study(const world::SiteScenario& s, std::vector<SiteReplication> reps) {
+SiteStudy summarise_site_study(const world::SiteScenario& s, std::vector<SiteReplication> reps, bool keep_records) {
     for (std::size_t i = 0; i < reps.size(); ++i)
         if (reps[i].index != i) throw std::invalid_argument("replication " + std::to_string(i) + " is missing");
     if (reps.size() != static_cast<std::size_t>(s.replications))
         throw std::invalid_argument(std::to_string(reps.size()) + " replications for a scenario of " +
                                     std::to_string(s.replications));
     SiteStudy study;
-    const bool kept = std::any_of(reps.begin(), reps.end(),
-                                  [](const SiteReplication& r) { return !r.records.citizens.empty() || !r.records.tickets.empty(); });
     for (SiteReplication& r : reps) {
         study.per_replication.push_back(r.values);
         study.replication_seeds.push_back(r.seed);
         study.events += r.events;
         study.sessions += r.sessions;
-        if (kept) study.records.push_back(std::move(r.records));
+        if (keep_records) study.records.push_back(std::move(r.records));
     }
     study.simulated_days = s.horizon_days * s.replications;
     study.metrics = summarise(site_metrics(), study.per_replication, 0.95);

@@ -265,13 +265,6 @@ void print_comparison(const nlohmann::json& header, const analysis::Comparison& 
     fmt::print("\n{} replications, {:.2f} M events\n", n * c.replications, static_cast<double>(events) / 1e6);
 }
 
-void write_out(const std::string& path, const nlohmann::json& result) {
-    if (path.empty()) return;
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << result.dump(2) << '\n';
-    if (!f) throw std::runtime_error("cannot write " + path);
-}
-
 // The comparison of whole runs: the header plus results, recorded and printed.
 int finish(nlohmann::json header, const std::vector<analysis::VariantRuns>& runs, const std::string& out, bool json,
            const std::string& db) {
@@ -291,7 +284,7 @@ int finish(nlohmann::json header, const std::vector<analysis::VariantRuns>& runs
                                      {"variant", answer.variant ? nlohmann::json(c.labels[*answer.variant]) : nlohmann::json(nullptr)},
                                      {"confident", answer.confident}};
     }
-    write_out(out, header);
+    write_json_out(out, header);
     std::string recorded;
     if (records) recorded = fmt::format("{} (comparison {})", records->location(), records->record_comparison(header, utc_now()));
     if (json) {
@@ -344,7 +337,7 @@ int run_compare(const CompareOptions& opt) {
     if (!shard->whole()) {
         header["shard"] = {{"index", shard->index}, {"count", shard->count}};
         header["results"] = {{"variants", analysis::runs_json(metrics, runs)}};
-        write_out(opt.out, header);
+        write_json_out(opt.out, header);
         if (opt.json) {
             print_json(header);
         } else {
@@ -391,41 +384,14 @@ int run_merge(const MergeOptions& opt) {
         parts.push_back(std::move(j));
     }
     if (parts.front()["verb"] == "run") return merge_run_shards(parts, opt.files, opt.out, opt.json, opt.db);
-    // Every part must be a shard of the same comparison, and every shard there once.
+    if (!one_shard_set(parts, opt.files, "results", "comparison", "variants, seed, replications or settings"))
+        return exit_invalid;
     nlohmann::json header = parts.front();
     header.erase("shard");
     header.erase("results");
-    const auto count = parts.front()["shard"]["count"].get<std::uint32_t>();
-    std::vector<int> seen(count, 0);
     std::vector<std::vector<analysis::VariantRuns>> shards;
     const auto& metrics = metrics_of(header["kind"].get<std::string>());
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        nlohmann::json h = parts[i];
-        const auto shard = h["shard"];
-        h.erase("shard");
-        h.erase("results");
-        if (h != header) {
-            fmt::print(stderr, "{}: a shard of another comparison than {} (variants, seed, replications or settings differ)\n",
-                       opt.files[i], opt.files[0]);
-            return exit_invalid;
-        }
-        const auto index = shard["index"].get<std::uint32_t>();
-        if (shard["count"].get<std::uint32_t>() != count || index >= count) {
-            fmt::print(stderr, "{}: shard {}/{} does not belong with shards of {}\n", opt.files[i], index,
-                       shard["count"].get<std::uint32_t>(), count);
-            return exit_invalid;
-        }
-        if (++seen[index] > 1) {
-            fmt::print(stderr, "{}: shard {}/{} is given twice\n", opt.files[i], index, count);
-            return exit_invalid;
-        }
-        shards.push_back(analysis::runs_from_json(metrics, parts[i]["results"]["variants"]));
-    }
-    for (std::uint32_t i = 0; i < count; ++i)
-        if (seen[i] == 0) {
-            fmt::print(stderr, "shard {}/{} is missing\n", i, count);
-            return exit_invalid;
-        }
+    for (const nlohmann::json& part : parts) shards.push_back(analysis::runs_from_json(metrics, part["results"]["variants"]));
     const auto runs = analysis::merge_runs(shards, header["replications"].get<std::uint32_t>());
     return finish(std::move(header), runs, opt.out, opt.json, opt.db);
 }

@@ -153,13 +153,6 @@ nlohmann::json run_header(const LoadedScenario& ls) {
             {"horizon_days", s.horizon_days}};
 }
 
-void write_result(const std::string& out, const nlohmann::json& result) {
-    if (out.empty()) return;
-    std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    f << result.dump(2) << '\n';
-    if (!f) throw std::runtime_error("cannot write " + out);
-}
-
 // The study summarised: recorded (if a store is given), written, printed.
 int finish_run(const LoadedScenario& ls, const analysis::SiteStudy& study, std::optional<store::RunStore>& db,
                const std::string& out, bool json, double wall, unsigned jobs) {
@@ -173,7 +166,7 @@ int finish_run(const LoadedScenario& ls, const analysis::SiteStudy& study, std::
         // Not in the JSON result: the same seed must print the same bytes.
         if (json) fmt::print(stderr, "recorded in {}\n", recorded);
     }
-    write_result(out, result);
+    write_json_out(out, result);
     if (json) print_json(result);
     else print_site_report(ls, study, wall, jobs, recorded);
     return exit_ok;
@@ -193,7 +186,7 @@ int run_shard(const LoadedScenario& ls, const RunOptions& opt, const analysis::S
     nlohmann::json result = run_header(ls);
     result["shard"] = {{"index", shard.index}, {"count", shard.count}};
     result["runs"] = analysis::to_json(reps);
-    write_result(opt.out, result);
+    write_json_out(opt.out, result);
     if (opt.json) {
         print_json(result);
     } else {
@@ -227,32 +220,10 @@ static int run_sites(const LoadedScenario& ls, const RunOptions& opt) {
 
 int merge_run_shards(const std::vector<nlohmann::json>& parts, const std::vector<std::string>& files,
                      const std::string& out, bool json, const std::string& store) {
-    // Every part a shard of the same run, every shard there once.
-    auto header_of = [](nlohmann::json h) {
-        h.erase("shard");
-        h.erase("runs");
-        return h;
-    };
-    const nlohmann::json header = header_of(parts.front());
-    const auto count = parts.front()["shard"].value("count", 0u);
-    std::vector<int> seen(count, 0);
+    if (!one_shard_set(parts, files, "runs", "run", "scenario, seed, replications or version")) return exit_invalid;
+    const nlohmann::json scenario = parts.front().value("scenario", nlohmann::json::object());
     std::vector<analysis::SiteReplication> reps;
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (header_of(parts[i]) != header) {
-            fmt::print(stderr, "{}: a shard of another run than {} (scenario, seed, replications or version differ)\n",
-                       files[i], files[0]);
-            return exit_invalid;
-        }
-        const auto index = parts[i]["shard"].value("index", 0u);
-        const auto of = parts[i]["shard"].value("count", 0u);
-        if (of != count || index >= count) {
-            fmt::print(stderr, "{}: shard {}/{} does not belong with shards of {}\n", files[i], index, of, count);
-            return exit_invalid;
-        }
-        if (++seen[index] > 1) {
-            fmt::print(stderr, "{}: shard {}/{} is given twice\n", files[i], index, count);
-            return exit_invalid;
-        }
         try {
             for (auto& r : analysis::site_replications_from_json(parts[i].value("runs", nlohmann::json())))
                 reps.push_back(std::move(r));
@@ -261,17 +232,12 @@ int merge_run_shards(const std::vector<nlohmann::json>& parts, const std::vector
             return exit_invalid;
         }
     }
-    for (std::uint32_t i = 0; i < count; ++i)
-        if (seen[i] == 0) {
-            fmt::print(stderr, "shard {}/{} is missing\n", i, count);
-            return exit_invalid;
-        }
     LoadedScenario ls;
-    ls.file = header["scenario"].value("file", "");
-    ls.effective = header["scenario"].value("effective", nlohmann::json());
+    ls.file = scenario.value("file", "");
+    ls.effective = scenario.value("effective", nlohmann::json());
     ls.sha256 = sha256_hex(ls.effective.dump());
     auto load = world::load_site_scenario(ls.effective);
-    if (!load.scenario || ls.sha256 != header["scenario"].value("sha256", "")) {
+    if (!load.scenario || ls.sha256 != scenario.value("sha256", "")) {
         fmt::print(stderr, "{}: its scenario does not read back (edited by hand?)\n", files[0]);
         return exit_invalid;
     }
@@ -280,7 +246,7 @@ int merge_run_shards(const std::vector<nlohmann::json>& parts, const std::vector
     std::optional<store::RunStore> db;
     if (!store.empty()) db.emplace(store);
     try {
-        const analysis::SiteStudy study = analysis::summarise_site_study(*ls.sites, std::move(reps));
+        const analysis::SiteStudy study = analysis::summarise_site_study(*ls.sites, std::move(reps), false);
         return finish_run(ls, study, db, out, json, 0.0, 0);
     } catch (const std::invalid_argument& e) {
         fmt::print(stderr, "the shards do not make the run: {}\n", e.what());
@@ -359,11 +325,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                               {"replications", s.replications},
                               {"horizon_days", s.horizon_days},
                               {"results", analysis::to_json(study)}};
-        if (!opt->out.empty()) {
-            std::ofstream f(opt->out, std::ios::binary | std::ios::trunc);
-            f << result.dump(2) << '\n';
-            if (!f) throw std::runtime_error("cannot write " + opt->out);
-        }
+        write_json_out(opt->out, result);
         if (opt->json) print_json(result);
         else print_report(ls, study, wall, jobs);
         exit_code = exit_ok;

@@ -90,6 +90,44 @@ void write_file(const std::filesystem::path& path, const std::string& bytes) {
     if (!f) throw std::runtime_error("cannot write " + path.string());
 }
 
+void write_json_out(const std::string& path, const nlohmann::json& result) {
+    if (!path.empty()) write_file(path, result.dump(2) + "\n");
+}
+
+bool one_shard_set(const std::vector<nlohmann::json>& parts, const std::vector<std::string>& files, const char* body,
+                   const char* what, const char* differ) {
+    auto header_of = [body](nlohmann::json h) {
+        h.erase("shard");
+        h.erase(body);
+        return h;
+    };
+    const nlohmann::json header = header_of(parts.front());
+    const auto count = parts.front()["shard"].value("count", 0u);
+    std::vector<int> seen(count, 0);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (header_of(parts[i]) != header) {
+            fmt::print(stderr, "{}: a shard of another {} than {} ({} differ)\n", files[i], what, files[0], differ);
+            return false;
+        }
+        const auto index = parts[i]["shard"].value("index", 0u);
+        const auto of = parts[i]["shard"].value("count", 0u);
+        if (of != count || index >= count) {
+            fmt::print(stderr, "{}: shard {}/{} does not belong with shards of {}\n", files[i], index, of, count);
+            return false;
+        }
+        if (++seen[index] > 1) {
+            fmt::print(stderr, "{}: shard {}/{} is given twice\n", files[i], index, count);
+            return false;
+        }
+    }
+    for (std::uint32_t i = 0; i < count; ++i)
+        if (seen[i] == 0) {
+            fmt::print(stderr, "shard {}/{} is missing\n", i, count);
+            return false;
+        }
+    return true;
+}
+
 std::string utc_now() {
     const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};

@@ -88,6 +88,14 @@ std::string pad(std::string_view text, std::size_t width, bool align_right = fal
 
 /// Writes `bytes` to `path`, making its directories; throws on failure.
 void write_file(const std::filesystem::path& path, const std::string& bytes);
+/// A verb's --out: `result` as indented JSON to `path` (nothing if empty).
+void write_json_out(const std::string& path, const nlohmann::json& result);
+
+/// kiosktwin merge: `parts` (read from `files`) must be shards of one
+/// `what` ("comparison", "run") — equal but for "shard" and `body` — with
+/// each of the N shards there once. Prints what is wrong and returns false.
+bool one_shard_set(const std::vector<nlohmann::json>& parts, const std::vector<std::string>& files, const char* body,
+                   const char* what, const char* differ);
 
 /// Writes a report's HTML to `html` and its exports beside it (OUT-kpis.csv,
 /// OUT-map.png, …); returns the files written, the HTML first.

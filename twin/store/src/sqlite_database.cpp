@@ -32,8 +32,6 @@ private:
     sqlite3_stmt* m_s;
 };
 
-class SqliteDatabase;
-
 // Binds values to a prepared INSERT by position and steps it once a row.
 class SqliteAppender final : public Appender {
 public:

@@ -139,9 +139,11 @@ struct SiteReplication {
 /// Runs the replications of the options' shard (all of them for the whole
 /// run), in index order.
 std::vector<SiteReplication> run_site_replications(const world::SiteScenario& s, const SiteStudyOptions& options = {});
-/// The study of replications 0..R-1, given in index order (records moved in
-/// when kept). Throws std::invalid_argument when one is missing.
-SiteStudy summarise_site_study(const world::SiteScenario& s, std::vector<SiteReplication> replications);
+/// The study of replications 0..R-1, given in index order (their records
+/// moved in with `keep_records`). Throws std::invalid_argument when one is
+/// missing.
+SiteStudy summarise_site_study(const world::SiteScenario& s, std::vector<SiteReplication> replications,
+                               bool keep_records);
 /// A shard's replications as JSON, and back (std::invalid_argument naming
 /// the JSON path of what is wrong).
 nlohmann::json to_json(const std::vector<SiteReplication>& replications);
